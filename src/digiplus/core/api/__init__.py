@@ -1,0 +1,1 @@
+"""The API conventions, implemented once: auth, errors, pagination, idempotency, versions."""

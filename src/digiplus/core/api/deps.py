@@ -1,0 +1,19 @@
+"""The request's database session: one transaction, committed before the response is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy.orm import Session
+
+from digiplus.core.db import get_database
+
+
+def get_session() -> Iterator[Session]:
+    with get_database().session() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

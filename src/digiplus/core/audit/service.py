@@ -1,0 +1,142 @@
+"""Appending to and verifying the audit hash chains.
+
+Each entry's hash covers its own fields and the previous entry's hash, so editing
+or removing any row breaks every later link; the chain head (last seq and hash)
+catches removal of the newest rows too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from digiplus.core.audit.models import AuditChainHead, AuditEntry
+from digiplus.core.context import Caller
+from digiplus.core.db import insert_ignore, utcnow
+from digiplus.core.ids import id_for
+
+GENESIS = "0" * 64
+PLATFORM_CHAIN = "platform"
+
+
+def _entry_hash(entry: AuditEntry) -> str:
+    body = {
+        "id": entry.id,
+        "chain": entry.chain,
+        "seq": entry.seq,
+        "org_id": entry.org_id,
+        "livemode": entry.livemode,
+        "actor_kind": entry.actor_kind,
+        "actor_id": entry.actor_id,
+        "action": entry.action,
+        "target_type": entry.target_type,
+        "target_id": entry.target_id,
+        "before": entry.before,
+        "after": entry.after,
+        "request_id": entry.request_id,
+        "created": entry.created.isoformat(),
+        "prev_hash": entry.prev_hash,
+    }
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def record(
+    session: Session,
+    caller: Caller | None,
+    action: str,
+    target_type: str,
+    target_id: str,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    org_id: str | None = None,
+) -> AuditEntry:
+    """Append one entry in the caller's transaction (the change and its audit row commit together)."""
+    org = org_id if org_id is not None else (caller.org_id if caller else None)
+    chain = org or PLATFORM_CHAIN
+    insert_ignore(session, AuditChainHead.__table__, {"chain": chain, "seq": 0, "hash": GENESIS})
+    head = session.scalars(
+        select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
+    ).one()
+    entry = AuditEntry(
+        id=id_for("audit_entry"),
+        chain=chain,
+        seq=head.seq + 1,
+        org_id=org,
+        livemode=caller.livemode if caller else False,
+        actor_kind=caller.actor_kind if caller else "system",
+        actor_id=caller.actor_id if caller else "system",
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        before=before,
+        after=after,
+        request_id=caller.request_id if caller else None,
+        created=utcnow(),
+        prev_hash=head.hash,
+    )
+    entry.hash = _entry_hash(entry)
+    head.seq = entry.seq
+    head.hash = entry.hash
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass
+class VerifyReport:
+    chains: int = 0
+    entries: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _check_link(entry: AuditEntry, expected_seq: int, prev_hash: str) -> str | None:
+    if entry.seq != expected_seq:
+        return f"entry seq {expected_seq} is missing (next is {entry.id}, seq {entry.seq})"
+    if entry.prev_hash != prev_hash:
+        return f"entry {entry.id} (seq {entry.seq}) does not link to the entry before it"
+    if _entry_hash(entry) != entry.hash:
+        return f"entry {entry.id} (seq {entry.seq}) was altered"
+    return None
+
+
+def verify_chains(session: Session, *, batch: int = 5000) -> VerifyReport:
+    """Recompute every chain; report the first broken entry of each broken chain."""
+    report = VerifyReport()
+    heads = session.scalars(select(AuditChainHead).order_by(AuditChainHead.chain)).all()
+    for head in heads:
+        report.chains += 1
+        prev_hash, expected_seq, broken = GENESIS, 1, False
+        last_seq = 0
+        while not broken:
+            rows = session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.chain == head.chain, AuditEntry.seq > last_seq)
+                .order_by(AuditEntry.seq)
+                .limit(batch)
+            ).all()
+            if not rows:
+                break
+            for entry in rows:
+                report.entries += 1
+                problem = _check_link(entry, expected_seq, prev_hash)
+                if problem:
+                    report.problems.append(f"chain {head.chain}: {problem}")
+                    broken = True
+                    break
+                prev_hash, expected_seq, last_seq = entry.hash, entry.seq + 1, entry.seq
+        if not broken and (head.seq != last_seq or head.hash != prev_hash):
+            report.problems.append(
+                f"chain {head.chain}: ends at seq {last_seq} but its head says seq {head.seq} (entries removed)"
+            )
+    return report

@@ -1,0 +1,1 @@
+"""Identity: organisations, users, roles, API keys and web sessions."""

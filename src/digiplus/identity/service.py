@@ -1,0 +1,237 @@
+"""Identity: organisations, users, memberships, API keys and web sessions.
+
+Passwords are hashed with argon2id; API keys and session tokens are random
+secrets of which only a SHA-256 digest is stored (they carry enough entropy that
+a slow hash adds nothing but latency on every request).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from typing import cast
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from digiplus.core import audit
+from digiplus.core.context import Caller
+from digiplus.core.db import utcnow
+from digiplus.core.errors import AuthenticationFailed, Conflict, InvalidRequest, NotFound
+from digiplus.core.ids import id_for
+from digiplus.core.permissions import Role, require
+from digiplus.core.tenancy import get_owned, scoped
+from digiplus.identity.models import ApiKey, Membership, Organization, User, WebSession
+from digiplus.identity.schemas import ApiKeyCreate, OrganizationCreate, UserCreate
+
+_hasher = PasswordHasher()  # argon2id with the library's RFC 9106 low-memory profile
+_LAST_USED_GRANULARITY = timedelta(seconds=60)
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+# --- organisations ---------------------------------------------------------
+
+def create_organization(session: Session, data: OrganizationCreate, *, actor: Caller | None = None) -> Organization:
+    org = Organization(id=id_for("organization"), **data.model_dump())
+    session.add(org)
+    session.flush()
+    audit.record(session, actor, "organization.created", "organization", org.id,
+                 after={"name": org.name, "kind": org.kind}, org_id=org.id)
+    return org
+
+
+def get_organization(session: Session, org_id: str) -> Organization:
+    org = session.get(Organization, org_id)
+    if org is None:
+        raise NotFound(f"No such organization: '{org_id}'", param="org")
+    return org
+
+
+# --- users and memberships -------------------------------------------------
+
+def create_user(session: Session, data: UserCreate) -> User:
+    email = data.email.lower()
+    if session.scalars(select(User.id).where(User.email == email)).first():
+        raise Conflict(f"A user with the email '{email}' exists already.", param="email", code="email_taken")
+    user = User(id=id_for("user"), email=email, name=data.name,
+                password_hash=_hasher.hash(data.password), locale=data.locale)
+    session.add(user)
+    session.flush()
+    audit.record(session, None, "user.created", "user", user.id, after={"email": email})
+    return user
+
+
+def authenticate_user(session: Session, email: str, password: str) -> User:
+    user = session.scalars(select(User).where(User.email == email.strip().lower())).one_or_none()
+    if user is None or not user.is_active:
+        _hasher.hash(password)  # spend the same time as a real check
+        raise AuthenticationFailed("Wrong email or password.", code="invalid_login")
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        raise AuthenticationFailed("Wrong email or password.", code="invalid_login") from None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def add_member(session: Session, actor: Caller | None, org_id: str, user_id: str, role: Role) -> Membership:
+    if actor is not None:
+        require(actor.role, "members.write")
+    exists = session.scalars(
+        select(Membership).where(Membership.org_id == org_id, Membership.user_id == user_id)
+    ).one_or_none()
+    if exists is not None:
+        raise Conflict("That user is a member of this organization already.", param="user", code="member_exists")
+    membership = Membership(id=id_for("membership"), org_id=org_id, user_id=user_id, role=role)
+    session.add(membership)
+    session.flush()
+    audit.record(session, actor, "membership.created", "membership", membership.id,
+                 after={"user_id": user_id, "role": role}, org_id=org_id)
+    return membership
+
+
+def add_member_by_email(session: Session, actor: Caller, email: str, role: Role) -> Membership:
+    user = session.scalars(select(User).where(User.email == email.strip().lower())).one_or_none()
+    if user is None:
+        raise NotFound(f"No user has the email '{email}'.", param="email")
+    return add_member(session, actor, actor.org_id, user.id, role)
+
+
+def list_members(session: Session, caller: Caller) -> list[tuple[Membership, User]]:
+    rows = session.execute(
+        select(Membership, User).join(User, User.id == Membership.user_id)
+        .where(Membership.org_id == caller.org_id).order_by(Membership.created)
+    ).all()
+    return [(m, u) for m, u in rows]
+
+
+def memberships_of(session: Session, user_id: str) -> list[tuple[Membership, Organization]]:
+    rows = session.execute(
+        select(Membership, Organization).join(Organization, Organization.id == Membership.org_id)
+        .where(Membership.user_id == user_id).order_by(Organization.name)
+    ).all()
+    return [(m, o) for m, o in rows]
+
+
+def membership_role(session: Session, user_id: str, org_id: str) -> Role | None:
+    role = session.scalars(
+        select(Membership.role).where(Membership.user_id == user_id, Membership.org_id == org_id)
+    ).one_or_none()
+    return cast(Role | None, role)
+
+
+# --- API keys --------------------------------------------------------------
+
+def create_api_key(session: Session, actor: Caller, data: ApiKeyCreate) -> tuple[ApiKey, str]:
+    """A new key in the actor's org and mode; the secret is returned once and never stored."""
+    require(actor.role, "apikeys.write")
+    if actor.actor_kind != "system" and _role_rank(data.role) < _role_rank(actor.role):
+        raise InvalidRequest(f"A {actor.role} cannot create a key with the role '{data.role}'.", param="role")
+    mode = "live" if actor.livemode else "test"
+    secret = f"sk_{mode}_{secrets.token_urlsafe(32)}"
+    key = ApiKey(id=id_for("api_key"), org_id=actor.org_id, livemode=actor.livemode,
+                 name=data.name, role=data.role, secret_hash=digest(secret), last4=secret[-4:],
+                 created_by=actor.actor_id)
+    session.add(key)
+    session.flush()
+    audit.record(session, actor, "api_key.created", "api_key", key.id,
+                 after={"name": key.name, "role": key.role, "livemode": key.livemode})
+    return key, secret
+
+
+def list_api_keys(session: Session, caller: Caller) -> list[ApiKey]:
+    return list(session.scalars(scoped(ApiKey, caller).order_by(ApiKey.id.desc())))
+
+
+def revoke_api_key(session: Session, actor: Caller, key_id: str) -> ApiKey:
+    require(actor.role, "apikeys.write")
+    key = get_owned(session, ApiKey, key_id, actor, for_update=True)
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        audit.record(session, actor, "api_key.revoked", "api_key", key.id,
+                     before={"revoked": False}, after={"revoked": True})
+    return key
+
+
+def authenticate_api_key(session: Session, secret: str, *, request_id: str | None = None) -> Caller:
+    if not secret.startswith(("sk_test_", "sk_live_")):
+        raise AuthenticationFailed("Invalid API key: it must start with sk_test_ or sk_live_.")
+    key = session.scalars(select(ApiKey).where(ApiKey.secret_hash == digest(secret))).one_or_none()
+    if key is None:
+        raise AuthenticationFailed(f"Invalid API key provided: sk_…{secret[-4:]}")
+    if key.revoked_at is not None:
+        raise AuthenticationFailed("This API key has been revoked.", code="api_key_revoked")
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at > _LAST_USED_GRANULARITY:
+        key.last_used_at = now  # coarse, so that reads do not write on every request
+    return Caller(org_id=key.org_id, livemode=key.livemode, role=cast(Role, key.role),
+                  actor_kind="api_key", actor_id=key.id, api_key_id=key.id, request_id=request_id)
+
+
+def _role_rank(role: str) -> int:
+    return ("owner", "admin", "developer", "analyst", "viewer").index(role)
+
+
+# --- web sessions ----------------------------------------------------------
+
+def start_web_session(session: Session, user: User, *, max_age_seconds: int) -> tuple[WebSession, str]:
+    """A login: returns the row and the cookie token (only its digest is stored)."""
+    token = secrets.token_urlsafe(32)
+    first = memberships_of(session, user.id)
+    web = WebSession(id=id_for("session"), token_hash=digest(token), user_id=user.id,
+                     org_id=first[0][1].id if first else None, livemode=False,
+                     csrf_token=secrets.token_urlsafe(32),
+                     expires_at=utcnow() + timedelta(seconds=max_age_seconds))
+    session.add(web)
+    session.flush()
+    return web, token
+
+
+def load_web_session(session: Session, token: str) -> tuple[WebSession, User] | None:
+    row = session.execute(
+        select(WebSession, User).join(User, User.id == WebSession.user_id)
+        .where(WebSession.token_hash == digest(token))
+    ).one_or_none()
+    if row is None:
+        return None
+    web, user = row
+    if web.expires_at <= utcnow() or not user.is_active:
+        return None
+    return web, user
+
+
+def end_web_session(session: Session, token: str) -> None:
+    web = session.scalars(select(WebSession).where(WebSession.token_hash == digest(token))).one_or_none()
+    if web is not None:
+        session.delete(web)
+
+
+def switch_org(session: Session, web: WebSession, org_id: str) -> None:
+    if membership_role(session, web.user_id, org_id) is None:
+        raise NotFound(f"No such organization: '{org_id}'", param="org")
+    web.org_id = org_id
+
+
+def set_mode(web: WebSession, livemode: bool) -> None:
+    web.livemode = livemode
+
+
+def caller_for_session(session: Session, web: WebSession, *, request_id: str | None = None) -> Caller | None:
+    if web.org_id is None:
+        return None
+    role = membership_role(session, web.user_id, web.org_id)
+    if role is None:
+        return None
+    return Caller(org_id=web.org_id, livemode=web.livemode, role=role, actor_kind="user",
+                  actor_id=web.user_id, user_id=web.user_id, request_id=request_id)
+
+
+def expires_within(web: WebSession) -> datetime:
+    return web.expires_at

@@ -1,0 +1,61 @@
+"""One settings object for the whole platform, read from ``DIGIPLUS_*`` variables.
+
+The defaults give the embedded set-up (SQLite and a data folder under ``var/``);
+in production the default secret is refused at start-up.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DIGIPLUS_", extra="ignore")
+
+    env: Literal["dev", "production"] = "dev"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    secret_key: str = DEV_SECRET_KEY
+    base_url: str = "http://127.0.0.1:8000"
+
+    api_version: str = "2026-11-27"
+    rate_limit: str = Field(default="100/second", description="per API key, `limits` syntax")
+    rate_limit_storage: str = "memory://"
+    max_body_bytes: int = 1_048_576
+    idempotency_ttl_hours: int = 24
+
+    session_max_age_seconds: int = 14 * 24 * 3600
+    worker_enabled: bool = True
+    worker_poll_seconds: float = 1.0
+    webhook_timeout_seconds: float = 10.0
+    webhook_max_attempts: int = 8
+    log_json: bool = True
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _fill_and_check(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.data_dir / 'digiplus.db').as_posix()}"
+        if self.env == "production":
+            if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
+                raise ValueError(
+                    "DIGIPLUS_SECRET_KEY must be set to a random value of at least 32 "
+                    "characters in production (the development default is refused)"
+                )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
