@@ -98,7 +98,9 @@ def make_key(db: Database) -> Callable[..., str]:
     def _make(org_id: str, live: bool = False, role: str = "developer") -> str:
         with db.session() as session:
             _, secret = service.create_api_key(
-                session, Caller.system(org_id, live), ApiKeyCreate(role=role)  # type: ignore[arg-type]
+                session,
+                Caller.system(org_id, live),
+                ApiKeyCreate(role=role),  # type: ignore[arg-type]
             )
         return secret
 

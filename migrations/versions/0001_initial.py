@@ -42,18 +42,14 @@ def upgrade() -> None:
         sa.Column("before", sa.JSON(), nullable=True),
         sa.Column("after", sa.JSON(), nullable=True),
         sa.Column("request_id", sa.String(length=40), nullable=True),
-        sa.Column(
-            "created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("prev_hash", sa.String(length=64), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_entries")),
         sa.UniqueConstraint("chain", "seq", name=op.f("uq_audit_entries_chain")),
     )
     with op.batch_alter_table("audit_entries", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_audit_entries_org_id"), ["org_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_audit_entries_org_id"), ["org_id"], unique=False)
 
     op.create_table(
         "idempotency_keys",
@@ -65,16 +61,12 @@ def upgrade() -> None:
         sa.Column("response_status", sa.Integer(), nullable=True),
         sa.Column("response_body", sa.LargeBinary(), nullable=True),
         sa.Column("response_type", sa.String(length=100), nullable=True),
-        sa.Column(
-            "created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_keys")),
         sa.UniqueConstraint("scope", "key", name=op.f("uq_idempotency_keys_scope")),
     )
     with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_idempotency_keys_created"), ["created"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_idempotency_keys_created"), ["created"], unique=False)
 
     op.create_table(
         "organizations",
@@ -83,9 +75,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("country", sa.String(length=2), nullable=False),
         sa.Column("default_currency", sa.String(length=3), nullable=False),
-        sa.Column(
-            "created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organizations")),
     )
     op.create_table(
@@ -96,9 +86,7 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.String(length=200), nullable=False),
         sa.Column("locale", sa.String(length=10), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column(
-            "created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
     )
@@ -109,18 +97,12 @@ def upgrade() -> None:
         sa.Column("secret_hash", sa.String(length=64), nullable=False),
         sa.Column("last4", sa.String(length=4), nullable=False),
         sa.Column("created_by", sa.String(length=40), nullable=True),
-        sa.Column(
-            "last_used_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True
-        ),
-        sa.Column(
-            "revoked_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("last_used_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.String(), nullable=False),
         sa.Column("org_id", sa.String(), nullable=False),
         sa.Column("livemode", sa.Boolean(), nullable=False),
-        sa.Column(
-            "created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["org_id"],
             ["organizations.id"],
@@ -130,9 +112,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("secret_hash", name=op.f("uq_api_keys_secret_hash")),
     )
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_api_keys_org_id"), ["org_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_api_keys_org_id"), ["org_id"], unique=False)
 
     op.create_table(
         "events",
@@ -141,15 +121,11 @@ def upgrade() -> None:
         sa.Column("api_version", sa.String(length=10), nullable=False),
         sa.Column("request_id", sa.String(length=40), nullable=True),
         sa.Column("endpoint_id", sa.String(length=40), nullable=True),
-        sa.Column(
-            "dispatched_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("dispatched_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.String(), nullable=False),
         sa.Column("org_id", sa.String(), nullable=False),
         sa.Column("livemode", sa.Boolean(), nullable=False),
-        sa.Column(
-            "created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["org_id"],
             ["organizations.id"],
@@ -158,9 +134,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_events_dispatched_at"), ["dispatched_at"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_events_dispatched_at"), ["dispatched_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_events_org_id"), ["org_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_events_type"), ["type"], unique=False)
 
@@ -170,27 +144,19 @@ def upgrade() -> None:
         sa.Column("org_id", sa.String(), nullable=False),
         sa.Column("user_id", sa.String(), nullable=False),
         sa.Column("role", sa.String(length=20), nullable=False),
-        sa.Column(
-            "created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["org_id"],
             ["organizations.id"],
             name=op.f("fk_memberships_org_id_organizations"),
         ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_memberships_user_id_users")
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_memberships_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_memberships")),
         sa.UniqueConstraint("org_id", "user_id", name=op.f("uq_memberships_org_id")),
     )
     with op.batch_alter_table("memberships", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_memberships_org_id"), ["org_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_memberships_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_memberships_org_id"), ["org_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_memberships_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "web_sessions",
@@ -200,27 +166,19 @@ def upgrade() -> None:
         sa.Column("org_id", sa.String(), nullable=True),
         sa.Column("livemode", sa.Boolean(), nullable=False),
         sa.Column("csrf_token", sa.String(length=64), nullable=False),
-        sa.Column(
-            "created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "expires_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["org_id"],
             ["organizations.id"],
             name=op.f("fk_web_sessions_org_id_organizations"),
         ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_web_sessions_user_id_users")
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_web_sessions_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_web_sessions")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_web_sessions_token_hash")),
     )
     with op.batch_alter_table("web_sessions", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_web_sessions_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_web_sessions_user_id"), ["user_id"], unique=False)
 
     # ### end Alembic commands ###
 

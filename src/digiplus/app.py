@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -47,8 +46,14 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
             if worker:
                 worker.stop()
 
-    app = FastAPI(title="digiplus API", version=settings.api_version, description=DESCRIPTION,
-                  lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    app = FastAPI(
+        title="digiplus API",
+        version=settings.api_version,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
     install_error_handlers(app)
     app.include_router(health.router)
     for api in parts("api"):

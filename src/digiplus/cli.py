@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import typer
 import uvicorn
 
@@ -37,10 +39,8 @@ def worker_command() -> None:
     configure_logging(settings.log_level, settings.log_json)
     import digiplus.app  # noqa: F401  (registers every module's worker tasks)
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         Worker().run_forever()
-    except KeyboardInterrupt:
-        pass
 
 
 @db_app.command("upgrade")

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105  (the default production refuses)
 
 
 class Settings(BaseSettings):
@@ -43,12 +43,11 @@ class Settings(BaseSettings):
     def _fill_and_check(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.data_dir / 'digiplus.db').as_posix()}"
-        if self.env == "production":
-            if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
-                raise ValueError(
-                    "DIGIPLUS_SECRET_KEY must be set to a random value of at least 32 "
-                    "characters in production (the development default is refused)"
-                )
+        if self.env == "production" and (self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32):
+            raise ValueError(
+                "DIGIPLUS_SECRET_KEY must be set to a random value of at least 32 "
+                "characters in production (the development default is refused)"
+            )
         return self
 
     @property

@@ -26,7 +26,8 @@ def test_account_without_key_is_401_error_object(client: Any) -> None:
 def test_revoked_key_is_refused(api: Any) -> None:
     keys = api.get("/v1/api_keys").json()["data"]
     revoked = api.post(f"/v1/api_keys/{keys[0]['id']}/revoke")
-    assert revoked.status_code == 200 and revoked.json()["revoked"] is True
+    assert revoked.status_code == 200
+    assert revoked.json()["revoked"] is True
     again = api.get("/v1/account")
     assert again.status_code == 401
     assert again.json()["error"]["code"] == "api_key_revoked"

@@ -25,14 +25,14 @@ class OrgOwned:
 M = TypeVar("M", bound=OrgOwned)
 
 
-def scoped(model: type[M], caller: Caller) -> Select[tuple[M]]:
+def scoped(model: type[M], caller: Caller) -> Select[M]:
     """``SELECT model`` limited to the caller's org and mode."""
-    return select(model).where(
-        model.org_id == caller.org_id, model.livemode == caller.livemode
-    )
+    return select(model).where(model.org_id == caller.org_id, model.livemode == caller.livemode)
 
 
-def get_owned(session: Session, model: type[M], object_id: str, caller: Caller, *, for_update: bool = False, param: str = "id") -> M:
+def get_owned(
+    session: Session, model: type[M], object_id: str, caller: Caller, *, for_update: bool = False, param: str = "id"
+) -> M:
     """The caller's object, or ``NotFound`` — never another org's, never the other mode's."""
     stmt = scoped(model, caller).where(model.id == object_id)
     if for_update:

@@ -28,15 +28,23 @@ def list_api_keys(session: SessionDep, caller: ApiCaller) -> dict[str, Any]:
     return {"object": "list", "data": [api_key_public(k) for k in keys], "has_more": False, "url": "/v1/api_keys"}
 
 
-@router.post("/api_keys", response_model=ApiKeyCreated, status_code=200,
-             summary="Create an API key in the mode of the calling key (the secret is shown once)")
-def create_api_key(body: ApiKeyCreate, session: SessionDep, caller: Annotated[Caller, requires("apikeys.write")]) -> ApiKeyCreated:
+@router.post(
+    "/api_keys",
+    response_model=ApiKeyCreated,
+    status_code=200,
+    summary="Create an API key in the mode of the calling key (the secret is shown once)",
+)
+def create_api_key(
+    body: ApiKeyCreate, session: SessionDep, caller: Annotated[Caller, requires("apikeys.write")]
+) -> ApiKeyCreated:
     key, secret = service.create_api_key(session, caller, body)
     return ApiKeyCreated(**api_key_public(key).model_dump(), secret=secret)
 
 
 @router.post("/api_keys/{key_id}/revoke", response_model=ApiKeyPublic, summary="Revoke an API key at once")
-def revoke_api_key(key_id: str, session: SessionDep, caller: Annotated[Caller, requires("apikeys.write")]) -> ApiKeyPublic:
+def revoke_api_key(
+    key_id: str, session: SessionDep, caller: Annotated[Caller, requires("apikeys.write")]
+) -> ApiKeyPublic:
     return api_key_public(service.revoke_api_key(session, caller, key_id))
 
 

@@ -29,7 +29,9 @@ def fail(exc: Exception) -> None:
 @org_app.command("create")
 def org_create(
     name: str = typer.Option(..., help="Display name."),
-    kind: str = typer.Option(..., help="merchant, consumer, enterprise, agency, association, startup, creator, investor or operator."),
+    kind: str = typer.Option(
+        ..., help="merchant, consumer, enterprise, agency, association, startup, creator, investor or operator."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the organisation as JSON."),
 ) -> None:
     """Create an organisation."""
@@ -94,7 +96,9 @@ def apikey_create(
 
 
 @apikey_app.command("revoke")
-def apikey_revoke(org: str = typer.Option(...), key_id: str = typer.Argument(...), mode: str = typer.Option("test")) -> None:
+def apikey_revoke(
+    org: str = typer.Option(...), key_id: str = typer.Argument(...), mode: str = typer.Option("test")
+) -> None:
     """Revoke an API key at once."""
     try:
         with get_database().session() as session:

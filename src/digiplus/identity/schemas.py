@@ -7,8 +7,15 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 OrgKind = Literal[
-    "merchant", "consumer", "enterprise", "agency", "association",
-    "startup", "creator", "investor", "operator",
+    "merchant",
+    "consumer",
+    "enterprise",
+    "agency",
+    "association",
+    "startup",
+    "creator",
+    "investor",
+    "operator",
 ]
 RoleName = Literal["owner", "admin", "developer", "analyst", "viewer"]
 

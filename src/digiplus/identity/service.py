@@ -37,12 +37,20 @@ def digest(secret: str) -> str:
 
 # --- organisations ---------------------------------------------------------
 
+
 def create_organization(session: Session, data: OrganizationCreate, *, actor: Caller | None = None) -> Organization:
     org = Organization(id=id_for("organization"), **data.model_dump())
     session.add(org)
     session.flush()
-    audit.record(session, actor, "organization.created", "organization", org.id,
-                 after={"name": org.name, "kind": org.kind}, org_id=org.id)
+    audit.record(
+        session,
+        actor,
+        "organization.created",
+        "organization",
+        org.id,
+        after={"name": org.name, "kind": org.kind},
+        org_id=org.id,
+    )
     return org
 
 
@@ -55,12 +63,14 @@ def get_organization(session: Session, org_id: str) -> Organization:
 
 # --- users and memberships -------------------------------------------------
 
+
 def create_user(session: Session, data: UserCreate) -> User:
     email = data.email.lower()
     if session.scalars(select(User.id).where(User.email == email)).first():
         raise Conflict(f"A user with the email '{email}' exists already.", param="email", code="email_taken")
-    user = User(id=id_for("user"), email=email, name=data.name,
-                password_hash=_hasher.hash(data.password), locale=data.locale)
+    user = User(
+        id=id_for("user"), email=email, name=data.name, password_hash=_hasher.hash(data.password), locale=data.locale
+    )
     session.add(user)
     session.flush()
     audit.record(session, None, "user.created", "user", user.id, after={"email": email})
@@ -92,8 +102,15 @@ def add_member(session: Session, actor: Caller | None, org_id: str, user_id: str
     membership = Membership(id=id_for("membership"), org_id=org_id, user_id=user_id, role=role)
     session.add(membership)
     session.flush()
-    audit.record(session, actor, "membership.created", "membership", membership.id,
-                 after={"user_id": user_id, "role": role}, org_id=org_id)
+    audit.record(
+        session,
+        actor,
+        "membership.created",
+        "membership",
+        membership.id,
+        after={"user_id": user_id, "role": role},
+        org_id=org_id,
+    )
     return membership
 
 
@@ -106,16 +123,20 @@ def add_member_by_email(session: Session, actor: Caller, email: str, role: Role)
 
 def list_members(session: Session, caller: Caller) -> list[tuple[Membership, User]]:
     rows = session.execute(
-        select(Membership, User).join(User, User.id == Membership.user_id)
-        .where(Membership.org_id == caller.org_id).order_by(Membership.created)
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.org_id == caller.org_id)
+        .order_by(Membership.created)
     ).all()
     return [(m, u) for m, u in rows]
 
 
 def memberships_of(session: Session, user_id: str) -> list[tuple[Membership, Organization]]:
     rows = session.execute(
-        select(Membership, Organization).join(Organization, Organization.id == Membership.org_id)
-        .where(Membership.user_id == user_id).order_by(Organization.name)
+        select(Membership, Organization)
+        .join(Organization, Organization.id == Membership.org_id)
+        .where(Membership.user_id == user_id)
+        .order_by(Organization.name)
     ).all()
     return [(m, o) for m, o in rows]
 
@@ -129,6 +150,7 @@ def membership_role(session: Session, user_id: str, org_id: str) -> Role | None:
 
 # --- API keys --------------------------------------------------------------
 
+
 def create_api_key(session: Session, actor: Caller, data: ApiKeyCreate) -> tuple[ApiKey, str]:
     """A new key in the actor's org and mode; the secret is returned once and never stored."""
     require(actor.role, "apikeys.write")
@@ -136,13 +158,26 @@ def create_api_key(session: Session, actor: Caller, data: ApiKeyCreate) -> tuple
         raise InvalidRequest(f"A {actor.role} cannot create a key with the role '{data.role}'.", param="role")
     mode = "live" if actor.livemode else "test"
     secret = f"sk_{mode}_{secrets.token_urlsafe(32)}"
-    key = ApiKey(id=id_for("api_key"), org_id=actor.org_id, livemode=actor.livemode,
-                 name=data.name, role=data.role, secret_hash=digest(secret), last4=secret[-4:],
-                 created_by=actor.actor_id)
+    key = ApiKey(
+        id=id_for("api_key"),
+        org_id=actor.org_id,
+        livemode=actor.livemode,
+        name=data.name,
+        role=data.role,
+        secret_hash=digest(secret),
+        last4=secret[-4:],
+        created_by=actor.actor_id,
+    )
     session.add(key)
     session.flush()
-    audit.record(session, actor, "api_key.created", "api_key", key.id,
-                 after={"name": key.name, "role": key.role, "livemode": key.livemode})
+    audit.record(
+        session,
+        actor,
+        "api_key.created",
+        "api_key",
+        key.id,
+        after={"name": key.name, "role": key.role, "livemode": key.livemode},
+    )
     return key, secret
 
 
@@ -155,8 +190,9 @@ def revoke_api_key(session: Session, actor: Caller, key_id: str) -> ApiKey:
     key = get_owned(session, ApiKey, key_id, actor, for_update=True)
     if key.revoked_at is None:
         key.revoked_at = utcnow()
-        audit.record(session, actor, "api_key.revoked", "api_key", key.id,
-                     before={"revoked": False}, after={"revoked": True})
+        audit.record(
+            session, actor, "api_key.revoked", "api_key", key.id, before={"revoked": False}, after={"revoked": True}
+        )
     return key
 
 
@@ -171,8 +207,15 @@ def authenticate_api_key(session: Session, secret: str, *, request_id: str | Non
     now = utcnow()
     if key.last_used_at is None or now - key.last_used_at > _LAST_USED_GRANULARITY:
         key.last_used_at = now  # coarse, so that reads do not write on every request
-    return Caller(org_id=key.org_id, livemode=key.livemode, role=cast(Role, key.role),
-                  actor_kind="api_key", actor_id=key.id, api_key_id=key.id, request_id=request_id)
+    return Caller(
+        org_id=key.org_id,
+        livemode=key.livemode,
+        role=cast(Role, key.role),
+        actor_kind="api_key",
+        actor_id=key.id,
+        api_key_id=key.id,
+        request_id=request_id,
+    )
 
 
 def _role_rank(role: str) -> int:
@@ -181,14 +224,20 @@ def _role_rank(role: str) -> int:
 
 # --- web sessions ----------------------------------------------------------
 
+
 def start_web_session(session: Session, user: User, *, max_age_seconds: int) -> tuple[WebSession, str]:
     """A login: returns the row and the cookie token (only its digest is stored)."""
     token = secrets.token_urlsafe(32)
     first = memberships_of(session, user.id)
-    web = WebSession(id=id_for("session"), token_hash=digest(token), user_id=user.id,
-                     org_id=first[0][1].id if first else None, livemode=False,
-                     csrf_token=secrets.token_urlsafe(32),
-                     expires_at=utcnow() + timedelta(seconds=max_age_seconds))
+    web = WebSession(
+        id=id_for("session"),
+        token_hash=digest(token),
+        user_id=user.id,
+        org_id=first[0][1].id if first else None,
+        livemode=False,
+        csrf_token=secrets.token_urlsafe(32),
+        expires_at=utcnow() + timedelta(seconds=max_age_seconds),
+    )
     session.add(web)
     session.flush()
     return web, token
@@ -196,8 +245,7 @@ def start_web_session(session: Session, user: User, *, max_age_seconds: int) -> 
 
 def load_web_session(session: Session, token: str) -> tuple[WebSession, User] | None:
     row = session.execute(
-        select(WebSession, User).join(User, User.id == WebSession.user_id)
-        .where(WebSession.token_hash == digest(token))
+        select(WebSession, User).join(User, User.id == WebSession.user_id).where(WebSession.token_hash == digest(token))
     ).one_or_none()
     if row is None:
         return None
@@ -229,8 +277,15 @@ def caller_for_session(session: Session, web: WebSession, *, request_id: str | N
     role = membership_role(session, web.user_id, web.org_id)
     if role is None:
         return None
-    return Caller(org_id=web.org_id, livemode=web.livemode, role=role, actor_kind="user",
-                  actor_id=web.user_id, user_id=web.user_id, request_id=request_id)
+    return Caller(
+        org_id=web.org_id,
+        livemode=web.livemode,
+        role=role,
+        actor_kind="user",
+        actor_id=web.user_id,
+        user_id=web.user_id,
+        request_id=request_id,
+    )
 
 
 def expires_within(web: WebSession) -> datetime:

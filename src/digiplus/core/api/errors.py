@@ -17,8 +17,14 @@ log = structlog.get_logger()
 _STATUS_TYPES = {401: "authentication_error", 403: "permission_error", 429: "rate_limit_error"}
 
 
-def error_response(status: int, error_type: str, code: str, message: str, param: str | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int,
+    error_type: str,
+    code: str,
+    message: str,
+    param: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     body = {"error": {"type": error_type, "code": code, "message": message, "param": param}}
     return JSONResponse(body, status_code=status, headers=headers)
 
@@ -53,8 +59,11 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = list(exc.errors())
         first = errors[0] if errors else {}
         param = _param_of(tuple(first.get("loc", ())))
-        code = "parameter_unknown" if first.get("type") == "extra_forbidden" else (
-            "parameter_missing" if first.get("type") == "missing" else "parameter_invalid")
+        code = (
+            "parameter_unknown"
+            if first.get("type") == "extra_forbidden"
+            else ("parameter_missing" if first.get("type") == "missing" else "parameter_invalid")
+        )
         if first.get("type") == "json_invalid":
             code, param = "body_invalid_json", None
         return error_response(422, "invalid_request_error", code, _validation_message(first, param), param)
@@ -67,7 +76,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if status == 413:
             return error_response(413, "invalid_request_error", "body_too_large", str(exc.detail))
         if status == 405:
-            return error_response(405, "invalid_request_error", "method_not_allowed", "Method not allowed for this URL.")
+            return error_response(
+                405, "invalid_request_error", "method_not_allowed", "Method not allowed for this URL."
+            )
         return error_response(status, _STATUS_TYPES.get(status, "invalid_request_error"), "http_error", str(exc.detail))
 
     @app.exception_handler(Exception)

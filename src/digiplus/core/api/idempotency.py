@@ -69,13 +69,20 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         if len(key) > 255:
-            await error_response(400, "invalid_request_error", "idempotency_key_invalid",
-                                 "Idempotency-Key must be at most 255 characters.", "Idempotency-Key")(scope, receive, send)
+            await error_response(
+                400,
+                "invalid_request_error",
+                "idempotency_key_invalid",
+                "Idempotency-Key must be at most 255 characters.",
+                "Idempotency-Key",
+            )(scope, receive, send)
             return
         body, more = await _read_body(receive)
         scope_digest = hashlib.sha256(headers.get("authorization", "").encode()).hexdigest()
         fingerprint = hashlib.sha256(
-            json.dumps([scope["path"], scope.get("query_string", b"").decode(), body.decode("utf-8", "replace")]).encode()
+            json.dumps(
+                [scope["path"], scope.get("query_string", b"").decode(), body.decode("utf-8", "replace")]
+            ).encode()
         ).hexdigest()
         db = get_database()
         claim = await run_in_threadpool(self._claim, db, scope_digest, key, fingerprint)
@@ -123,8 +130,11 @@ class IdempotencyMiddleware:
                     session.flush()
                     existing = None
                 if existing is None:
-                    session.add(IdempotencyKey(id=row_id, scope=scope_digest, key=key,
-                                               fingerprint=fingerprint, status=IN_PROGRESS))
+                    session.add(
+                        IdempotencyKey(
+                            id=row_id, scope=scope_digest, key=key, fingerprint=fingerprint, status=IN_PROGRESS
+                        )
+                    )
                     return row_id
                 return self._answer_duplicate(existing, fingerprint)
         except IntegrityError:
@@ -133,13 +143,20 @@ class IdempotencyMiddleware:
     def _answer_duplicate(self, existing: IdempotencyKey, fingerprint: str) -> Response:
         if existing.fingerprint != fingerprint:
             return error_response(
-                422, "idempotency_error", "idempotency_key_reused",
+                422,
+                "idempotency_error",
+                "idempotency_key_reused",
                 "This Idempotency-Key was used with other parameters; use a new key for a new request.",
-                "Idempotency-Key")
+                "Idempotency-Key",
+            )
         if existing.status == IN_PROGRESS:
             return _in_progress()
-        return Response(existing.response_body or b"", status_code=existing.response_status or 200,
-                        media_type=existing.response_type, headers={"Idempotent-Replayed": "true"})
+        return Response(
+            existing.response_body or b"",
+            status_code=existing.response_status or 200,
+            media_type=existing.response_type,
+            headers={"Idempotent-Replayed": "true"},
+        )
 
     def _finish(self, db: Database, row_id: str, status: int, body: bytes, content_type: str | None) -> None:
         with db.session() as session:
@@ -155,8 +172,12 @@ class IdempotencyMiddleware:
 
 def _in_progress() -> Response:
     return error_response(
-        409, "idempotency_error", "idempotency_key_in_use",
-        "A request with this Idempotency-Key is still being processed; retry shortly.", "Idempotency-Key")
+        409,
+        "idempotency_error",
+        "idempotency_key_in_use",
+        "A request with this Idempotency-Key is still being processed; retry shortly.",
+        "Idempotency-Key",
+    )
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:

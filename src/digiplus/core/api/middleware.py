@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 import time
 
-
 import structlog
 from prometheus_client import Counter, Histogram
-from starlette.exceptions import HTTPException
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from digiplus.core.api.errors import error_response
@@ -59,8 +58,13 @@ class RequestContextMiddleware:
             route = _route_of(scope)
             REQUESTS.labels(scope["method"], route, str(status)).inc()
             LATENCY.labels(scope["method"], route).observe(elapsed)
-            log.info("request", method=scope["method"], path=scope["path"], status=status,
-                     duration_ms=round(elapsed * 1000, 2))
+            log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                duration_ms=round(elapsed * 1000, 2),
+            )
             structlog.contextvars.unbind_contextvars("request_id")
 
 
@@ -78,7 +82,9 @@ class ApiVersionMiddleware:
         asked = Headers(scope=scope).get("digiplus-version")
         if asked is not None and asked not in SUPPORTED_VERSIONS:
             response = error_response(
-                400, "invalid_request_error", "api_version_invalid",
+                400,
+                "invalid_request_error",
+                "api_version_invalid",
                 f"Unknown Digiplus-Version '{asked}'; supported: {', '.join(SUPPORTED_VERSIONS)}.",
                 "Digiplus-Version",
             )
@@ -134,7 +140,9 @@ class BodySizeLimitMiddleware:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = error_response(
-            413, "invalid_request_error", "body_too_large",
+            413,
+            "invalid_request_error",
+            "body_too_large",
             f"The request body is larger than {self.max_bytes} bytes.",
         )
         await response(scope, receive, send)
@@ -142,5 +150,3 @@ class BodySizeLimitMiddleware:
 
 class _TooLarge(HTTPException):
     """An HTTPException, so that FastAPI's body parsing passes it on unchanged."""
-
-

@@ -23,8 +23,12 @@ class ListParams(BaseModel):
 
 def _list_params(
     limit: Annotated[int, Query(ge=1, le=100, description="How many objects to return, 1–100.")] = 10,
-    starting_after: Annotated[str | None, Query(description="Cursor: the id of the last object of the previous page.")] = None,
-    ending_before: Annotated[str | None, Query(description="Cursor: the id of the first object of the next page.")] = None,
+    starting_after: Annotated[
+        str | None, Query(description="Cursor: the id of the last object of the previous page.")
+    ] = None,
+    ending_before: Annotated[
+        str | None, Query(description="Cursor: the id of the first object of the next page.")
+    ] = None,
 ) -> ListParams:
     if starting_after and ending_before:
         raise InvalidRequest("Give starting_after or ending_before, not both.", param="ending_before")
@@ -51,9 +55,11 @@ def paginate(
 ) -> dict[str, Any]:
     """Newest first; ids sort by creation time, so the cursor is a plain id comparison."""
     if params.ending_before:
-        rows = list(session.scalars(
-            stmt.where(id_column > params.ending_before).order_by(id_column.asc()).limit(params.limit + 1)
-        ))
+        rows = list(
+            session.scalars(
+                stmt.where(id_column > params.ending_before).order_by(id_column.asc()).limit(params.limit + 1)
+            )
+        )
         has_more = len(rows) > params.limit
         rows = list(reversed(rows[: params.limit]))
     else:

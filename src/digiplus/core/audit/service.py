@@ -61,9 +61,7 @@ def record(
     org = org_id if org_id is not None else (caller.org_id if caller else None)
     chain = org or PLATFORM_CHAIN
     insert_ignore(session, AuditChainHead.__table__, {"chain": chain, "seq": 0, "hash": GENESIS})
-    head = session.scalars(
-        select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
-    ).one()
+    head = session.scalars(select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()).one()
     entry = AuditEntry(
         id=id_for("audit_entry"),
         chain=chain,
