@@ -17,6 +17,7 @@ MODULES = (
     "digiplus.core.webhooks",
     "digiplus.core.audit",
     "digiplus.web",
+    "digiplus.demo",
 )
 
 
@@ -28,6 +29,12 @@ def parts(part: str) -> list[ModuleType]:
         if importlib.util.find_spec(module) is not None and importlib.util.find_spec(name) is not None:
             found.append(importlib.import_module(name))
     return found
+
+
+def load_modules() -> None:
+    """Import every module's package, so that the worker tasks they register (``@task``) exist."""
+    for module in MODULES:
+        importlib.import_module(module)
 
 
 def load_models() -> None:

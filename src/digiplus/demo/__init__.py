@@ -1,0 +1,1 @@
+"""The demo world: a few organisations of every kind, their people and a test key (``digiplus demo``)."""
