@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Body
 
 from digiplus.core.api.deps import SessionDep
+from digiplus.core.api.pagination import ListParamsDep, ListResponse, paginate
 from digiplus.core.api.responses import ERROR_RESPONSES
 from digiplus.core.context import Caller
 from digiplus.identity import service
 from digiplus.identity.deps import ApiCaller, requires
-from digiplus.identity.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, MembershipPublic, OrganizationPublic
+from digiplus.identity.models import ApiKey, Membership, User
+from digiplus.identity.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyPublic,
+    MemberCreate,
+    MembershipPublic,
+    OrganizationPublic,
+)
 from digiplus.identity.serializers import api_key_public, membership_public, organization_public
 
 router = APIRouter(prefix="/v1", tags=["identity"], responses=ERROR_RESPONSES)
@@ -22,10 +31,13 @@ def get_account(session: SessionDep, caller: ApiCaller) -> OrganizationPublic:
     return organization_public(service.get_organization(session, caller.org_id), caller)
 
 
-@router.get("/api_keys", summary="List the org's API keys in this mode")
-def list_api_keys(session: SessionDep, caller: ApiCaller) -> dict[str, Any]:
-    keys = service.list_api_keys(session, caller)
-    return {"object": "list", "data": [api_key_public(k) for k in keys], "has_more": False, "url": "/v1/api_keys"}
+@router.get(
+    "/api_keys", response_model=ListResponse[ApiKeyPublic], summary="List the org's API keys in this mode, newest first"
+)
+def list_api_keys(
+    session: SessionDep, caller: Annotated[Caller, requires("apikeys.read")], params: ListParamsDep
+) -> dict[str, Any]:
+    return paginate(session, service.api_keys_query(caller), ApiKey.id, params, api_key_public, "/v1/api_keys")
 
 
 @router.post(
@@ -35,9 +47,11 @@ def list_api_keys(session: SessionDep, caller: ApiCaller) -> dict[str, Any]:
     summary="Create an API key in the mode of the calling key (the secret is shown once)",
 )
 def create_api_key(
-    body: ApiKeyCreate, session: SessionDep, caller: Annotated[Caller, requires("apikeys.write")]
+    session: SessionDep,
+    caller: Annotated[Caller, requires("apikeys.write")],
+    body: Annotated[ApiKeyCreate | None, Body(description="Optional: every field has a default.")] = None,
 ) -> ApiKeyCreated:
-    key, secret = service.create_api_key(session, caller, body)
+    key, secret = service.create_api_key(session, caller, body or ApiKeyCreate())
     return ApiKeyCreated(**api_key_public(key).model_dump(), secret=secret)
 
 
@@ -48,7 +62,25 @@ def revoke_api_key(
     return api_key_public(service.revoke_api_key(session, caller, key_id))
 
 
-@router.get("/members", summary="List the org's members and their roles")
-def list_members(session: SessionDep, caller: ApiCaller) -> dict[str, Any]:
-    data: list[MembershipPublic] = [membership_public(m, u) for m, u in service.list_members(session, caller)]
-    return {"object": "list", "data": data, "has_more": False, "url": "/v1/members"}
+def _member(row: tuple[Membership, User]) -> MembershipPublic:
+    return membership_public(*row)
+
+
+@router.get("/members", response_model=ListResponse[MembershipPublic], summary="List the org's members, newest first")
+def list_members(
+    session: SessionDep, caller: Annotated[Caller, requires("members.read")], params: ListParamsDep
+) -> dict[str, Any]:
+    return paginate(session, service.members_query(caller), Membership.id, params, _member, "/v1/members")
+
+
+@router.post(
+    "/members",
+    response_model=MembershipPublic,
+    status_code=200,
+    summary="Add an existing user to the org with a role (at most the caller's own)",
+)
+def add_member(
+    body: MemberCreate, session: SessionDep, caller: Annotated[Caller, requires("members.write")]
+) -> MembershipPublic:
+    membership = service.add_member_by_email(session, caller, body.email, body.role)
+    return membership_public(*service.member_with_user(session, membership))

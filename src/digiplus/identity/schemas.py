@@ -70,6 +70,16 @@ class ApiKeyCreated(ApiKeyPublic):
     secret: str = Field(description="Shown once, at creation; only its digest is stored.")
 
 
+class MemberCreate(StrictInput):
+    email: str = Field(
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        max_length=254,
+        examples=["ada@example.com"],
+        description="The email of an existing user.",
+    )
+    role: RoleName = Field(examples=["developer"], description="At most the role of the caller.")
+
+
 class MembershipPublic(BaseModel):
     id: str
     object: Literal["membership"] = "membership"

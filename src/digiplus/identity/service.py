@@ -14,15 +14,15 @@ from typing import cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from digiplus.core import audit
 from digiplus.core.context import Caller
 from digiplus.core.db import utcnow
-from digiplus.core.errors import AuthenticationFailed, Conflict, InvalidRequest, NotFound
+from digiplus.core.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied
 from digiplus.core.ids import id_for
-from digiplus.core.permissions import Role, require
+from digiplus.core.permissions import ROLES, Role, require
 from digiplus.core.tenancy import get_owned, scoped
 from digiplus.identity.models import ApiKey, Membership, Organization, User, WebSession
 from digiplus.identity.schemas import ApiKeyCreate, OrganizationCreate, UserCreate
@@ -94,6 +94,7 @@ def authenticate_user(session: Session, email: str, password: str) -> User:
 def add_member(session: Session, actor: Caller | None, org_id: str, user_id: str, role: Role) -> Membership:
     if actor is not None:
         require(actor.role, "members.write")
+        _check_may_grant(actor, role)
     exists = session.scalars(
         select(Membership).where(Membership.org_id == org_id, Membership.user_id == user_id)
     ).one_or_none()
@@ -119,6 +120,18 @@ def add_member_by_email(session: Session, actor: Caller, email: str, role: Role)
     if user is None:
         raise NotFound(f"No user has the email '{email}'.", param="email")
     return add_member(session, actor, actor.org_id, user.id, role)
+
+
+def member_with_user(session: Session, membership: Membership) -> tuple[Membership, User]:
+    user = session.get(User, membership.user_id)
+    if user is None:  # the foreign key makes this impossible; said for the type checker
+        raise NotFound(f"No such user: '{membership.user_id}'", param="user")
+    return membership, user
+
+
+def members_query(caller: Caller) -> Select[Membership, User]:
+    """The caller's org's memberships with their users, for cursor pagination by membership id."""
+    return select(Membership, User).join(User, User.id == Membership.user_id).where(Membership.org_id == caller.org_id)
 
 
 def list_members(session: Session, caller: Caller) -> list[tuple[Membership, User]]:
@@ -154,8 +167,7 @@ def membership_role(session: Session, user_id: str, org_id: str) -> Role | None:
 def create_api_key(session: Session, actor: Caller, data: ApiKeyCreate) -> tuple[ApiKey, str]:
     """A new key in the actor's org and mode; the secret is returned once and never stored."""
     require(actor.role, "apikeys.write")
-    if actor.actor_kind != "system" and _role_rank(data.role) < _role_rank(actor.role):
-        raise InvalidRequest(f"A {actor.role} cannot create a key with the role '{data.role}'.", param="role")
+    _check_may_grant(actor, data.role)
     mode = "live" if actor.livemode else "test"
     secret = f"sk_{mode}_{secrets.token_urlsafe(32)}"
     key = ApiKey(
@@ -181,6 +193,11 @@ def create_api_key(session: Session, actor: Caller, data: ApiKeyCreate) -> tuple
     return key, secret
 
 
+def api_keys_query(caller: Caller) -> Select[ApiKey]:
+    """The caller's keys in the caller's mode, for cursor pagination by id."""
+    return scoped(ApiKey, caller)
+
+
 def list_api_keys(session: Session, caller: Caller) -> list[ApiKey]:
     return list(session.scalars(scoped(ApiKey, caller).order_by(ApiKey.id.desc())))
 
@@ -188,6 +205,8 @@ def list_api_keys(session: Session, caller: Caller) -> list[ApiKey]:
 def revoke_api_key(session: Session, actor: Caller, key_id: str) -> ApiKey:
     require(actor.role, "apikeys.write")
     key = get_owned(session, ApiKey, key_id, actor, for_update=True)
+    if actor.actor_kind != "system" and _role_rank(key.role) < _role_rank(actor.role):
+        raise PermissionDenied(f"A {actor.role} cannot revoke a key with the role '{key.role}'.", param="id")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         audit.record(
@@ -219,7 +238,14 @@ def authenticate_api_key(session: Session, secret: str, *, request_id: str | Non
 
 
 def _role_rank(role: str) -> int:
-    return ("owner", "admin", "developer", "analyst", "viewer").index(role)
+    """0 for owner, growing as the role grants less."""
+    return ROLES.index(cast(Role, role))
+
+
+def _check_may_grant(actor: Caller, role: str) -> None:
+    """Nobody but the system hands out a role above their own (no escalation through keys or invites)."""
+    if actor.actor_kind != "system" and _role_rank(role) < _role_rank(actor.role):
+        raise PermissionDenied(f"A {actor.role} cannot grant the role '{role}'.", param="role")
 
 
 # --- web sessions ----------------------------------------------------------

@@ -47,25 +47,27 @@ class ListResponse(BaseModel, Generic[T]):
 
 def paginate(
     session: Session,
-    stmt: Select[Any],
+    stmt: Select[*tuple[Any, ...]],
     id_column: Any,
     params: ListParams,
     serialize: Callable[[Any], Any],
     url: str,
 ) -> dict[str, Any]:
-    """Newest first; ids sort by creation time, so the cursor is a plain id comparison."""
+    """Newest first; ids sort by creation time, so the cursor is a plain id comparison.
+
+    ``serialize`` receives the object of a one-entity select, or the whole row
+    (``(membership, user)``) of a select of several.
+    """
     if params.ending_before:
-        rows = list(
-            session.scalars(
-                stmt.where(id_column > params.ending_before).order_by(id_column.asc()).limit(params.limit + 1)
-            )
-        )
-        has_more = len(rows) > params.limit
-        rows = list(reversed(rows[: params.limit]))
+        stmt = stmt.where(id_column > params.ending_before).order_by(id_column.asc())
     else:
         if params.starting_after:
             stmt = stmt.where(id_column < params.starting_after)
-        rows = list(session.scalars(stmt.order_by(id_column.desc()).limit(params.limit + 1)))
-        has_more = len(rows) > params.limit
-        rows = rows[: params.limit]
-    return {"object": "list", "data": [serialize(r) for r in rows], "has_more": has_more, "url": url}
+        stmt = stmt.order_by(id_column.desc())
+    rows = list(session.execute(stmt.limit(params.limit + 1)).all())
+    has_more = len(rows) > params.limit
+    rows = rows[: params.limit]
+    if params.ending_before:
+        rows.reverse()
+    items = [row[0] if len(row) == 1 else row for row in rows]
+    return {"object": "list", "data": [serialize(item) for item in items], "has_more": has_more, "url": url}
