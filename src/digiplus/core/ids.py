@@ -2,11 +2,14 @@
 
 26 Crockford base32 characters after the prefix: 48 bits of milliseconds then 80
 random bits, so sorting by id sorts by creation time, which cursor pagination uses.
+Ids made by one process in the same millisecond keep their order too: the random
+part of the previous id is incremented instead of drawn again (as monotonic ULIDs do).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -26,8 +29,23 @@ PREFIXES = {
 }
 
 
+_RANDOM_BITS = 80
+_lock = threading.Lock()
+_last = [-1, 0]  # milliseconds and random part of the newest id made by this process
+
+
+def _next_value() -> int:
+    millisecond = int(time.time() * 1000)
+    with _lock:
+        if millisecond == _last[0] and _last[1] + 1 < 1 << _RANDOM_BITS:
+            _last[1] += 1
+        else:
+            _last[0], _last[1] = millisecond, int.from_bytes(os.urandom(_RANDOM_BITS // 8), "big")
+        return (millisecond << _RANDOM_BITS) | _last[1]
+
+
 def new_id(prefix: str) -> str:
-    value = (int(time.time() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
+    value = _next_value()
     chars = []
     for _ in range(26):
         chars.append(_ALPHABET[value & 31])

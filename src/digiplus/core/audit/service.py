@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from digiplus.core.audit.models import AuditChainHead, AuditEntry
@@ -138,3 +138,8 @@ def verify_chains(session: Session, *, batch: int = 5000) -> VerifyReport:
                 f"chain {head.chain}: ends at seq {last_seq} but its head says seq {head.seq} (entries removed)"
             )
     return report
+
+
+def entries_query(caller: Caller) -> Select[AuditEntry]:
+    """The caller's org's chain (changes made in either mode), for cursor pagination by id."""
+    return select(AuditEntry).where(AuditEntry.chain == caller.org_id)
