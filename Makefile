@@ -1,5 +1,5 @@
 # The one command surface: CI calls these same targets.
-PYTHON ?= python3
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 VENV := .venv/bin
@@ -11,7 +11,7 @@ $(UV):
 	.tools/bin/pip install -q --disable-pip-version-check uv==$(UV_VERSION)
 
 .venv/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --locked --python $(PYTHON)
 	@touch $@
 
 setup: .venv/.synced
@@ -19,6 +19,7 @@ setup: .venv/.synced
 demo: setup
 	$(VENV)/digiplus demo
 
+# pytest prints each skipped test with its reason (-rs): e.g. browser tests without /usr/bin/chromium.
 test: setup lint
 	$(VENV)/pytest
 
