@@ -15,10 +15,13 @@ from digiplus.core.api.idempotency import IdempotencyMiddleware
 from digiplus.core.api.middleware import ApiVersionMiddleware, BodySizeLimitMiddleware, RequestContextMiddleware
 from digiplus.core.logging import configure_logging
 from digiplus.core.worker import Worker
-from digiplus.registry import parts
+from digiplus.registry import load_modules, parts
 from digiplus.settings import Settings, get_settings
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+# Importing the app registers every module's worker tasks (the worker thread and `digiplus worker` need them).
+load_modules()
 
 DESCRIPTION = """
 The digiplus HTTP API. Authenticate with an API key: `Authorization: Bearer sk_test_…`

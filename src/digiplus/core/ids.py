@@ -23,6 +23,7 @@ PREFIXES = {
     "event": "evt",
     "webhook_endpoint": "we",
     "webhook_delivery": "whd",
+    "webhook_attempt": "wha",
     "audit_entry": "aud",
     "idempotency_key": "idk",
     "request": "req",

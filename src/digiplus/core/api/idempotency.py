@@ -25,6 +25,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from digiplus.core.api.errors import error_response
 from digiplus.core.db import Base, Database, get_database, utcnow
 from digiplus.core.ids import id_for
+from digiplus.core.worker import task
+from digiplus.settings import get_settings
 
 IN_PROGRESS, DONE = "in_progress", "done"
 _NOT_KEPT = {401, 409, 429}
@@ -52,6 +54,20 @@ def purge_expired(db: Database, ttl_hours: int) -> int:
             delete(IdempotencyKey).where(IdempotencyKey.created < utcnow() - timedelta(hours=ttl_hours))
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+_PURGE_EVERY = timedelta(minutes=10)
+_next_purge: dict[str, datetime] = {}  # per database URL
+
+
+@task("purge_idempotency_keys")
+def purge_idempotency_keys(db: Database) -> int:
+    """Delete keys older than the replay window, at most every 10 minutes."""
+    now = utcnow()
+    if _next_purge.get(db.url, now) > now:
+        return 0
+    _next_purge[db.url] = now + _PURGE_EVERY
+    return purge_expired(db, get_settings().idempotency_ttl_hours)
 
 
 class IdempotencyMiddleware:

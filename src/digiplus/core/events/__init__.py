@@ -1,5 +1,6 @@
 """Events: the transactional outbox every module writes to, and the list API over it."""
 
-from digiplus.core.events.service import emit, serialize_event
+from digiplus.core.events.models import Event
+from digiplus.core.events.service import emit, event_types, get_event, register_event_type, serialize_event
 
-__all__ = ["emit", "serialize_event"]
+__all__ = ["Event", "emit", "event_types", "get_event", "register_event_type", "serialize_event"]
