@@ -5,7 +5,11 @@ so a concurrent duplicate sees the claim and gets 409; the finished response is
 stored and replayed for later duplicates (for ``idempotency_ttl_hours``); the
 same key with another body gets 422 ``idempotency_error``. Keys are scoped to
 the API key that sent them (by the digest of the ``Authorization`` header).
-Responses of 401, 409, 429 and 5xx are not kept, so the client can retry.
+Two bodies are the same request when they are the same JSON (key order and
+spacing aside). Only successes (and 402, a decision such as a declined payment)
+are kept: every other 4xx was refused before anything changed (the request's
+transaction rolled back) and 5xx failed, so the client may fix or retry the
+request under the same key.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from digiplus.core.worker import task
 from digiplus.settings import get_settings
 
 IN_PROGRESS, DONE = "in_progress", "done"
-_NOT_KEPT = {401, 409, 429}
+_KEPT_ERRORS = {402}
 _STALE_CLAIM = timedelta(minutes=5)  # a claim left by a crashed request may be retried after this
 
 
@@ -95,11 +99,7 @@ class IdempotencyMiddleware:
             return
         body, more = await _read_body(receive)
         scope_digest = hashlib.sha256(headers.get("authorization", "").encode()).hexdigest()
-        fingerprint = hashlib.sha256(
-            json.dumps(
-                [scope["path"], scope.get("query_string", b"").decode(), body.decode("utf-8", "replace")]
-            ).encode()
-        ).hexdigest()
+        fingerprint = _fingerprint(scope, body)
         db = get_database()
         claim = await run_in_threadpool(self._claim, db, scope_digest, key, fingerprint)
         if not isinstance(claim, str):
@@ -179,11 +179,20 @@ class IdempotencyMiddleware:
             row = session.get(IdempotencyKey, row_id)
             if row is None:
                 return
-            if status in _NOT_KEPT or status >= 500:
+            if status >= 400 and status not in _KEPT_ERRORS:
                 session.delete(row)
             else:
                 row.status, row.response_status = DONE, status
                 row.response_body, row.response_type = body, content_type
+
+
+def _fingerprint(scope: Scope, body: bytes) -> str:
+    try:
+        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")) if body else ""
+    except (ValueError, RecursionError):  # not JSON (or too deep): compare the bytes as they came
+        canonical = body.decode("utf-8", "replace")
+    request = [scope["path"], scope.get("query_string", b"").decode("latin-1"), canonical]
+    return hashlib.sha256(json.dumps(request).encode()).hexdigest()
 
 
 def _in_progress() -> Response:
