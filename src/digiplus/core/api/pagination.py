@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session
 from digiplus.core.errors import InvalidRequest
 
 T = TypeVar("T")
+# Ids are a prefix and base32 characters; anything else is refused before it reaches SQL
+# (PostgreSQL rejects NUL bytes in text parameters with an error, not an empty page).
+_CURSOR = r"^[A-Za-z0-9_]+$"
 
 
 class ListParams(BaseModel):
@@ -24,10 +27,12 @@ class ListParams(BaseModel):
 def _list_params(
     limit: Annotated[int, Query(ge=1, le=100, description="How many objects to return, 1–100.")] = 10,
     starting_after: Annotated[
-        str | None, Query(description="Cursor: the id of the last object of the previous page.")
+        str | None,
+        Query(max_length=64, pattern=_CURSOR, description="Cursor: the id of the last object of the previous page."),
     ] = None,
     ending_before: Annotated[
-        str | None, Query(description="Cursor: the id of the first object of the next page.")
+        str | None,
+        Query(max_length=64, pattern=_CURSOR, description="Cursor: the id of the first object of the next page."),
     ] = None,
 ) -> ListParams:
     if starting_after and ending_before:
