@@ -1,0 +1,141 @@
+"""``create_transfers``: one batch, one transaction (the caller's), all-or-nothing per item or chain.
+
+1. (PostgreSQL) lock the org's audit chain head first, so every writer of the org takes
+   its locks in one order: audit head, then accounts by id;
+2. read the accounts of the referenced pending transfers, then lock every account of
+   the batch ``ORDER BY id FOR UPDATE`` (SQLite: the write lock is already held);
+3. read the existing transfers with the batch's ids and the referenced pending ones;
+4. run the engine on those rows in memory;
+5. COPY/INSERT the new transfers, UPDATE the changed balances and pending states;
+6. one audit entry and one outbox event for the batch.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from digiplus.core import audit
+from digiplus.core.audit.models import AuditChainHead
+from digiplus.core.context import Caller
+from digiplus.core.db import insert_ignore, utcnow
+from digiplus.core.errors import InvalidRequest
+from digiplus.core.events import emit
+from digiplus.ledger.codes import BATCH_MAX, TransferFlags, TransferResult
+from digiplus.ledger.models import LedgerAccount, LedgerTransfer
+from digiplus.ledger.service import store
+from digiplus.ledger.service.engine import TransferEngine, TransferInput, TransferState
+
+_POST_OR_VOID = int(TransferFlags.post_pending_transfer | TransferFlags.void_pending_transfer)
+_ATTEMPTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class TransferOutcome:
+    index: int
+    id: str
+    result: TransferResult
+    transfer: TransferState | None  # the created transfer when ``result`` is ``ok``
+
+
+class _Retry(Exception):
+    """A pending transfer appeared between reading it and locking; run the batch again."""
+
+
+def lock_audit_chain(session: Session, caller: Caller) -> None:
+    if store.is_postgresql(session):
+        insert_ignore(session, AuditChainHead.__table__, {"chain": caller.org_id, "seq": 0, "hash": audit.GENESIS})
+        session.execute(select(AuditChainHead.seq).where(AuditChainHead.chain == caller.org_id).with_for_update())
+
+
+def create_transfers(
+    session: Session, caller: Caller, items: list[TransferInput], *, now: datetime | None = None,
+    audit_action: str = "ledger.transfers.create",
+) -> list[TransferOutcome]:
+    """Apply a batch of up to 8,190 transfers; every item gets a result code (``ok`` or why not)."""
+    if len(items) > BATCH_MAX:
+        raise InvalidRequest(f"A batch holds at most {BATCH_MAX} transfers; got {len(items)}.", param="transfers")
+    if not items:
+        return []
+    now = now or utcnow()
+    session.flush()
+    lock_audit_chain(session, caller)
+    if not store.is_postgresql(session):
+        engine, results = _run(session, caller, items, now)
+    else:
+        for attempt in range(_ATTEMPTS):
+            try:
+                with session.begin_nested():
+                    engine, results = _run(session, caller, items, now)
+                break
+            except (_Retry, IntegrityError):
+                # A concurrent batch inserted one of our ids or a pending transfer we reference; the
+                # savepoint is rolled back and the next attempt sees its committed rows.
+                if attempt == _ATTEMPTS - 1:
+                    raise
+    _expire_cached(session)
+    created = engine.created
+    if created:
+        _record_batch(session, caller, items, results, created, audit_action)
+    by_id = {t.id: t for t in created}
+    return [
+        TransferOutcome(i, t.id, code, by_id.get(t.id) if code is TransferResult.ok else None)
+        for i, (t, code) in enumerate(zip(items, results, strict=True))
+    ]
+
+
+def _run(session: Session, caller: Caller, items: list[TransferInput], now: datetime
+         ) -> tuple[TransferEngine, list[TransferResult]]:
+    pending_ids = {t.pending_id for t in items if t.flags & _POST_OR_VOID and t.pending_id}
+    account_ids = {a for t in items for a in (t.debit_account_id, t.credit_account_id) if a}
+    pg = store.is_postgresql(session)
+    if pg:
+        account_ids |= store.pending_account_ids(session, caller, pending_ids)
+        accounts = store.load_accounts(session, caller, account_ids, lock=True)
+        transfers = store.load_transfers(session, caller, {t.id for t in items} | pending_ids)
+        for p in transfers.values():
+            if p.id in pending_ids and not {p.debit_account_id, p.credit_account_id} <= account_ids:
+                raise _Retry
+    else:
+        transfers = store.load_transfers(session, caller, {t.id for t in items} | pending_ids)
+        for p in transfers.values():
+            if p.id in pending_ids:
+                account_ids |= {p.debit_account_id, p.credit_account_id}
+        accounts = store.load_accounts(session, caller, account_ids, lock=False)
+    engine = TransferEngine(accounts, transfers, now, caller.livemode)
+    results = engine.run(items)
+    store.insert_transfers(session, caller, engine.created, now)
+    store.update_accounts(session, accounts.values())
+    store.update_pending_status(session, engine.resolved)
+    return engine, results
+
+
+def _expire_cached(session: Session) -> None:
+    """Balances were written around the ORM; drop any stale copies it holds."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, LedgerAccount | LedgerTransfer):
+            session.expire(obj)
+
+
+def _record_batch(session: Session, caller: Caller, items: list[TransferInput], results: list[TransferResult],
+                  created: list[TransferState], action: str) -> None:
+    failed = Counter(str(r) for r in results if r is not TransferResult.ok)
+    moved: Counter[str] = Counter()
+    for t in created:
+        moved[t.ledger] += t.amount
+    summary = {
+        "submitted": len(items),
+        "created": len(created),
+        "failed": sum(failed.values()),
+        "failures": dict(sorted(failed.items())),
+        "amount_by_ledger": dict(sorted(moved.items())),
+        "first_id": created[0].id,
+        "last_id": created[-1].id,
+    }
+    audit.record(session, caller, action, "ledger_transfer_batch", created[0].id, after=summary)
+    emit(session, caller, "ledger.transfers.created", {"object": "ledger_transfer_batch", **summary})
