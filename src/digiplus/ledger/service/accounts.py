@@ -106,7 +106,7 @@ def create_accounts(session: Session, caller: Caller, items: list[AccountInput])
                     for j in range(chain_start, i):
                         results[j] = AccountResult.linked_event_failed
         if chain_start >= 0 and not linked:
-            chain_start = -1
+            chain_start, broken = -1, False
     rows = [{k: v for k, v in row.items() if k != "seq_order"} for row in new.values()]
     if rows:
         session.execute(insert(LedgerAccount), rows)
