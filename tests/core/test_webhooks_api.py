@@ -4,18 +4,16 @@ idempotency, test/live isolation, cross-org 404 and the SSRF guard at creation."
 from __future__ import annotations
 
 import base64
-import hashlib
-import json
 import socket
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from digiplus.core.api.idempotency import IN_PROGRESS, IdempotencyKey
 from digiplus.core.audit.models import AuditEntry
-from digiplus.core.db import Database
+from digiplus.core.db import Database, utcnow
 from digiplus.core.events.models import Event
 from digiplus.core.webhooks import ssrf
 from digiplus.core.webhooks.models import WebhookEndpoint
@@ -177,25 +175,22 @@ def test_same_idempotency_key_with_another_body_is_422(api: Any, db: Database) -
 
 
 def test_concurrent_duplicate_is_409(api: Any, db: Database) -> None:
-    path, payload = "/v1/webhook_endpoints", json.dumps({"url": URL, "enabled_events": ["*"]})
-    # The first request has claimed the key and is still running: its row is in progress.
+    headers = {"Idempotency-Key": "create-hook-3"}
+    first = api.post("/v1/webhook_endpoints", json={"url": URL, "enabled_events": ["*"]}, headers=headers)
+    assert first.status_code == 200
+    # Put the key back in the state it has while the first request is still running.
     with db.session() as session:
-        session.add(
-            IdempotencyKey(
-                id="idk_inflight",
-                key="create-hook-3",
-                status=IN_PROGRESS,
-                scope=hashlib.sha256(f"Bearer {api.secret}".encode()).hexdigest(),
-                fingerprint=hashlib.sha256(json.dumps([path, "", payload]).encode()).hexdigest(),
-            )
+        session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.key == "create-hook-3")
+            .values(status=IN_PROGRESS, response_status=None, response_body=None, created=utcnow())
         )
-    response = api.post(
-        path, content=payload, headers={"Idempotency-Key": "create-hook-3", "Content-Type": "application/json"}
-    )
+    response = api.post("/v1/webhook_endpoints", json={"url": URL, "enabled_events": ["*"]}, headers=headers)
     assert response.status_code == 409
+    assert response.json()["error"]["type"] == "idempotency_error"
     assert response.json()["error"]["code"] == "idempotency_key_in_use"
     with db.session() as session:
-        assert session.scalars(select(WebhookEndpoint)).all() == []
+        assert session.scalars(select(WebhookEndpoint.id)).all() == [first.json()["id"]]
 
 
 # --- isolation ----------------------------------------------------------------

@@ -4,6 +4,7 @@ SSRF guard at delivery time."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import threading
 from collections.abc import Iterator
@@ -344,3 +345,62 @@ def test_the_purge_task_removes_expired_idempotency_keys(db: Database) -> None:
     assert worker.registered_tasks()["purge_idempotency_keys"](db) == 0  # throttled
     with db.session() as session:
         assert session.scalars(select(IdempotencyKey.id)).all() == ["idk_new"]
+
+
+def test_two_workers_at_once_dispatch_and_send_each_delivery_once(api: Any, db: Database, receiver: Receiver) -> None:
+    endpoint = create(api, receiver.url, ["ping"])
+    for _ in range(30):
+        assert api.post(f"/v1/webhook_endpoints/{endpoint['id']}/ping").status_code == 200
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(6):
+                delivery.dispatch_outbox(db)
+                delivery.deliver_webhooks(db)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    run_worker_until_idle(db)
+    assert errors == []
+    webhook_ids = [h["webhook-id"] for h, _ in receiver.requests]
+    assert len(webhook_ids) == 30
+    assert len(set(webhook_ids)) == 30
+    with db.session() as session:
+        statuses = session.scalars(select(WebhookDelivery.status)).all()
+        assert statuses == ["succeeded"] * 30
+        assert session.scalars(select(WebhookAttempt.number)).all() == [1] * 30
+
+
+def test_production_live_delivery_connects_to_the_checked_address_with_the_original_host(
+    api_for: Any, db: Database, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = receiver.server.server_address[1]
+    live = api_for(live=True)
+    endpoint = create(live, f"http://hooks.example.test:{port}/hooks", ["ping"])  # dev: not resolved
+    run_worker_until_idle(db)
+    checked: list[str] = []
+
+    def resolve(url: str) -> list[ipaddress.IPv4Address]:
+        checked.append(url)
+        return [ipaddress.IPv4Address("127.0.0.1")]  # as if the name had resolved to a public address
+
+    monkeypatch.setattr(delivery, "resolve_public", resolve)
+    monkeypatch.setenv("DIGIPLUS_ENV", "production")
+    monkeypatch.setenv("DIGIPLUS_SECRET_KEY", "z" * 40)
+    get_settings.cache_clear()
+    try:
+        event = live.post(f"/v1/webhook_endpoints/{endpoint['id']}/ping").json()
+        run_worker_until_idle(db)
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert checked == [endpoint["url"]]
+    [(headers, body)] = receiver.requests
+    assert headers["host"] == f"hooks.example.test:{port}"
+    assert Webhook(endpoint["secret"]).verify(body, headers) == event

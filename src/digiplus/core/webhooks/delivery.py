@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import httpx
@@ -173,6 +174,12 @@ def _claim_due(db: Database) -> list[_Job]:
         return jobs
 
 
+@lru_cache(maxsize=1)
+def _client() -> httpx.Client:
+    """One pooled client for all sends (thread-safe); redirects are not followed, proxies not taken from env."""
+    return httpx.Client(follow_redirects=False, trust_env=False, limits=httpx.Limits(max_connections=SENDERS * 4))
+
+
 def _post(job: _Job, sent_at: datetime, timeout: float) -> tuple[int, str | None]:
     headers = {
         "content-type": "application/json",
@@ -181,15 +188,22 @@ def _post(job: _Job, sent_at: datetime, timeout: float) -> tuple[int, str | None
         "webhook-timestamp": str(int(sent_at.timestamp())),
         "webhook-signature": Webhook(job.secret).sign(job.event_id, sent_at, job.payload),
     }
-    target, extensions = job.url, {}
-    if guard_applies(job.livemode):
-        # Connect to the very address that passed the check; keep Host and TLS SNI on the name.
-        target, headers["host"] = pinned_request_target(job.url, resolve_public(job.url)[0])
-        extensions["sni_hostname"] = urlsplit(job.url).hostname or ""
-    with (
-        httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client,
-        client.stream("POST", target, content=job.payload.encode(), headers=headers, extensions=extensions) as response,
-    ):
+    if not guard_applies(job.livemode):
+        return _exchange(_client(), job.url, job.payload, headers, {}, timeout)
+    # Connect to the very address that passed the check, keeping Host and TLS SNI on the name. A
+    # connection of its own: a pooled one to the same address may have been verified for another name.
+    target, headers["host"] = pinned_request_target(job.url, resolve_public(job.url)[0])
+    extensions = {"sni_hostname": urlsplit(job.url).hostname or ""}
+    with httpx.Client(follow_redirects=False, trust_env=False) as client:
+        return _exchange(client, target, job.payload, headers, extensions, timeout)
+
+
+def _exchange(
+    client: httpx.Client, target: str, payload: str, headers: dict[str, str], extensions: dict[str, str], timeout: float
+) -> tuple[int, str | None]:
+    with client.stream(
+        "POST", target, content=payload.encode(), headers=headers, extensions=extensions, timeout=timeout
+    ) as response:
         excerpt = b""
         for chunk in response.iter_bytes():
             excerpt += chunk
