@@ -17,6 +17,7 @@ from digiplus.core.logging import configure_logging
 from digiplus.core.worker import Worker
 from digiplus.registry import load_modules, parts
 from digiplus.settings import Settings, get_settings
+from digiplus.web.errors import install_page_error_handlers
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         redoc_url=None,
     )
     install_error_handlers(app)
+    install_page_error_handlers(app)  # pages answer errors in HTML, the API in JSON
     app.include_router(health.router)
     for api in parts("api"):
         app.include_router(api.router)

@@ -316,3 +316,30 @@ def caller_for_session(session: Session, web: WebSession, *, request_id: str | N
 
 def expires_within(web: WebSession) -> datetime:
     return web.expires_at
+
+
+# --- for the web pages -----------------------------------------------------
+
+
+def set_user_locale(user: User, locale: str) -> None:
+    """Remember the user's page language, one of web.i18n.LOCALES (a preference, like the session's mode: not audited)."""
+    user.locale = locale
+
+
+def get_api_key(session: Session, caller: Caller, key_id: str) -> ApiKey:
+    return get_owned(session, ApiKey, key_id, caller)
+
+
+def actor_labels(session: Session, org_id: str, actor_ids: set[str]) -> dict[str, str]:
+    """Readable names of users and of this org's API keys among ``actor_ids`` (for the audit log)."""
+    labels: dict[str, str] = {}
+    user_ids = {a for a in actor_ids if a.startswith("usr_")}
+    key_ids = {a for a in actor_ids if a.startswith("key_")}
+    if user_ids:
+        for user in session.scalars(select(User).where(User.id.in_(user_ids))):
+            labels[user.id] = user.email
+    if key_ids:
+        keys = session.scalars(select(ApiKey).where(ApiKey.id.in_(key_ids), ApiKey.org_id == org_id))
+        for key in keys:
+            labels[key.id] = f"{key.name} (sk_{'live' if key.livemode else 'test'}_…{key.last4})"
+    return labels

@@ -10,15 +10,17 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from digiplus.core.audit.models import AuditChainHead, AuditEntry
 from digiplus.core.context import Caller
 from digiplus.core.db import insert_ignore, utcnow
 from digiplus.core.ids import id_for
+from digiplus.core.permissions import require
 
 GENESIS = "0" * 64
 PLATFORM_CHAIN = "platform"
@@ -138,6 +140,37 @@ def verify_chains(session: Session, *, batch: int = 5000) -> VerifyReport:
                 f"chain {head.chain}: ends at seq {last_seq} but its head says seq {head.seq} (entries removed)"
             )
     return report
+
+
+@dataclass
+class AuditPage:
+    entries: list[AuditEntry]
+    older_before: int | None  # ``before_seq`` of the next older page, None on the oldest
+    newer_before: int | None  # ``before_seq`` of the next newer page (0: the newest page), None on the newest
+
+
+def list_entries(session: Session, caller: Caller, *, limit: int = 50, before_seq: int | None = None) -> AuditPage:
+    """One page of the caller's org's entries (both modes), newest first, older than ``before_seq``."""
+    require(caller.role, "audit.read")
+    org_chain = select(AuditEntry).where(AuditEntry.chain == caller.org_id)
+    stmt = org_chain if before_seq is None else org_chain.where(AuditEntry.seq < before_seq)
+    rows = list(session.scalars(stmt.order_by(AuditEntry.seq.desc()).limit(limit + 1)))
+    entries = rows[:limit]
+    older = entries[-1].seq if len(rows) > limit else None
+    newer: int | None = None
+    if before_seq is not None:
+        newer_rows = list(
+            session.scalars(org_chain.where(AuditEntry.seq >= before_seq).order_by(AuditEntry.seq).limit(limit + 1))
+        )
+        if newer_rows:
+            newer = newer_rows[limit - 1].seq + 1 if len(newer_rows) > limit else 0
+    return AuditPage(entries=entries, older_before=older, newer_before=newer)
+
+
+def count_entries_since(session: Session, caller: Caller, since: datetime) -> int:
+    require(caller.role, "audit.read")
+    stmt = select(func.count()).where(AuditEntry.chain == caller.org_id, AuditEntry.created >= since)
+    return int(session.scalar(stmt) or 0)
 
 
 def entries_query(caller: Caller) -> Select[AuditEntry]:
