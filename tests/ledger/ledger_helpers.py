@@ -30,8 +30,9 @@ class Book:
 
     def accounts(self, *specs: tuple[str, int], ledger: str = "TWD", code: int = 1) -> None:
         with self.db.session() as s:
-            out = create_accounts(s, self.caller, [AccountInput(id=i, ledger=ledger, code=code, flags=f)
-                                                   for i, f in specs])
+            out = create_accounts(
+                s, self.caller, [AccountInput(id=i, ledger=ledger, code=code, flags=f) for i, f in specs]
+            )
         assert [o.result for o in out] == ["ok"] * len(specs)
 
     def transfer(self, **kw: Any) -> str:
@@ -39,12 +40,12 @@ class Book:
 
     def batch(self, items: list[dict[str, Any]], now: datetime = T0) -> list[str]:
         with self.db.session() as s:
-            out = create_transfers(s, self.caller, [TransferInput(**{"ledger": "TWD", "code": 1, **i}) for i in items],
-                                   now=now)
+            out = create_transfers(
+                s, self.caller, [TransferInput(**{"ledger": "TWD", "code": 1, **i}) for i in items], now=now
+            )
         return [str(o.result) for o in out]
 
     def balance(self, account_id: str) -> tuple[int, int, int, int]:
         with self.db.session() as s:
             a = get_account(s, self.caller, account_id)
             return (a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted)
-

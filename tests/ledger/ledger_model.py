@@ -13,7 +13,7 @@ from digiplus.ledger import AMOUNT_MAX, TransferFlags, TransferInput
 LINKED, PENDING, POST, VOID = 1, 2, 4, 8
 BAL_DR, BAL_CR = 16, 32
 DMNEC, CMNED, CLOSED = 2, 4, 16
-assert (LINKED, PENDING, POST, VOID, BAL_DR, BAL_CR) == tuple(int(f) for f in TransferFlags)
+assert tuple(int(f) for f in TransferFlags) == (LINKED, PENDING, POST, VOID, BAL_DR, BAL_CR)
 
 
 @dataclass
@@ -56,8 +56,11 @@ class Model:
                 j += 1
             chain = items[i : j + 1]
             open_chain = bool(chain[-1].flags & LINKED)
-            saved = (copy.deepcopy(self.accounts), dict(self.transfers),
-                     {k: (v.status) for k, v in self.transfers.items()})
+            saved = (
+                copy.deepcopy(self.accounts),
+                dict(self.transfers),
+                {k: (v.status) for k, v in self.transfers.items()},
+            )
             codes: list[str] = []
             for k, t in enumerate(chain):
                 code = "linked_event_chain_open" if open_chain and k == len(chain) - 1 else self.apply(t, now)
@@ -72,7 +75,7 @@ class Model:
             i = j + 1
         return results
 
-    def apply(self, t: TransferInput, now: datetime) -> str:  # noqa: C901, PLR0911, PLR0912 — the spec, in order
+    def apply(self, t: TransferInput, now: datetime) -> str:
         f = t.flags
         if not t.id:
             return "id_must_not_be_zero"
@@ -141,12 +144,19 @@ class Model:
             dr.dpo += amount
             cr.cpo += amount
         self.transfers[t.id] = Transfer(
-            t, t.debit_account_id, t.credit_account_id, amount, t.ledger, t.code,
+            t,
+            t.debit_account_id,
+            t.credit_account_id,
+            amount,
+            t.ledger,
+            t.code,
             "pending" if f & PENDING else None,
-            now + timedelta(seconds=t.timeout) if f & PENDING and t.timeout else None, dr.bal() + cr.bal())
+            now + timedelta(seconds=t.timeout) if f & PENDING and t.timeout else None,
+            dr.bal() + cr.bal(),
+        )
         return "ok"
 
-    def post_or_void(self, t: TransferInput, now: datetime) -> str:  # noqa: PLR0911, PLR0912
+    def post_or_void(self, t: TransferInput, now: datetime) -> str:
         if not t.pending_id:
             return "pending_id_must_not_be_zero"
         if t.pending_id == t.id:
@@ -160,9 +170,12 @@ class Model:
             return "pending_transfer_not_found"
         if not p.t.flags & PENDING:
             return "pending_transfer_not_pending"
-        for given, actual, code in ((t.debit_account_id, p.debit, "debit_account_id"),
-                                    (t.credit_account_id, p.credit, "credit_account_id"),
-                                    (t.ledger, p.ledger, "ledger"), (t.code, p.code, "code")):
+        for given, actual, code in (
+            (t.debit_account_id, p.debit, "debit_account_id"),
+            (t.credit_account_id, p.credit, "credit_account_id"),
+            (t.ledger, p.ledger, "ledger"),
+            (t.code, p.code, "code"),
+        ):
             if given and given != actual:
                 return f"pending_transfer_has_different_{code}"
         amount = p.amount if t.amount is None else t.amount
@@ -198,8 +211,7 @@ class Model:
             dr.dpo += amount
             cr.cpo += amount
         p.status = "posted" if t.flags & POST else "voided"
-        self.transfers[t.id] = Transfer(t, p.debit, p.credit, amount, p.ledger, p.code, None, None,
-                                        dr.bal() + cr.bal())
+        self.transfers[t.id] = Transfer(t, p.debit, p.credit, amount, p.ledger, p.code, None, None, dr.bal() + cr.bal())
         return "ok"
 
     def expire(self, now: datetime) -> list[str]:
@@ -215,16 +227,22 @@ class Model:
 
 def exists(t: TransferInput, e: Transfer) -> str:
     checks: list[tuple[Any, Any, str]] = [
-        (t.flags, e.t.flags, "flags"), (t.debit_account_id, e.debit, "debit_account_id"),
-        (t.credit_account_id, e.credit, "credit_account_id")]
+        (t.flags, e.t.flags, "flags"),
+        (t.debit_account_id, e.debit, "debit_account_id"),
+        (t.credit_account_id, e.credit, "credit_account_id"),
+    ]
     for a, b, name in checks:
         if a != b:
             return f"exists_with_different_{name}"
     balancing = t.flags & (BAL_DR | BAL_CR)
     if (t.amount or 0) < e.amount if balancing else t.amount != e.amount:
         return "exists_with_different_amount"
-    for a, b, name in (((t.metadata or None), (e.t.metadata or None), "metadata"), (t.timeout, e.t.timeout, "timeout"),
-                       (t.ledger, e.ledger, "ledger"), (t.code, e.code, "code")):
+    for a, b, name in (
+        ((t.metadata or None), (e.t.metadata or None), "metadata"),
+        (t.timeout, e.t.timeout, "timeout"),
+        (t.ledger, e.ledger, "ledger"),
+        (t.code, e.code, "code"),
+    ):
         if a != b:
             return f"exists_with_different_{name}"
     return "exists"

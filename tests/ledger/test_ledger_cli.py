@@ -12,11 +12,13 @@ from digiplus.ledger.models import LedgerAccount
 
 def fill(book: Book) -> None:
     book.accounts(("bank", 0), ("alice", DMNEC), ("shop", 0))
-    assert book.batch([
-        {"id": "t1", "debit_account_id": "bank", "credit_account_id": "alice", "amount": 500},
-        {"id": "t2", "debit_account_id": "alice", "credit_account_id": "shop", "amount": 120, "flags": 2},
-        {"id": "t3", "debit_account_id": "alice", "credit_account_id": "shop", "amount": 80},
-    ]) == ["ok", "ok", "ok"]
+    assert book.batch(
+        [
+            {"id": "t1", "debit_account_id": "bank", "credit_account_id": "alice", "amount": 500},
+            {"id": "t2", "debit_account_id": "alice", "credit_account_id": "shop", "amount": 120, "flags": 2},
+            {"id": "t3", "debit_account_id": "alice", "credit_account_id": "shop", "amount": 80},
+        ]
+    ) == ["ok", "ok", "ok"]
 
 
 def test_verify_clean_then_drift(book: Book) -> None:

@@ -78,18 +78,31 @@ def run_machine(db: Database) -> None:
             self.model = Model()
             self.now = T0
             with db.session() as s:
-                out = create_accounts(s, self.caller, [AccountInput(id=i, ledger=lg, code=1, flags=f)
-                                                       for i, (lg, f) in ACCOUNTS.items()])
+                out = create_accounts(
+                    s, self.caller, [AccountInput(id=i, ledger=lg, code=1, flags=f) for i, (lg, f) in ACCOUNTS.items()]
+                )
             assert {o.result for o in out} == {"ok"}
             for i, (lg, f) in ACCOUNTS.items():
                 self.model.accounts[i] = Account(lg, f)
             # Fund the overdraft-limited accounts so that many transfers can succeed.
-            self.batch([TransferInput(id="fund-a", debit_account_id="bank", credit_account_id="alice", amount=100,
-                                      ledger="TWD", code=1),
-                        TransferInput(id="fund-b", debit_account_id="bank", credit_account_id="bob", amount=30,
-                                      ledger="TWD", code=1),
-                        TransferInput(id="fund-s", debit_account_id="shop", credit_account_id="fees", amount=1,
-                                      ledger="TWD", code=1)])
+            self.batch(
+                [
+                    TransferInput(
+                        id="fund-a",
+                        debit_account_id="bank",
+                        credit_account_id="alice",
+                        amount=100,
+                        ledger="TWD",
+                        code=1,
+                    ),
+                    TransferInput(
+                        id="fund-b", debit_account_id="bank", credit_account_id="bob", amount=30, ledger="TWD", code=1
+                    ),
+                    TransferInput(
+                        id="fund-s", debit_account_id="shop", credit_account_id="fees", amount=1, ledger="TWD", code=1
+                    ),
+                ]
+            )
 
         def batch(self, items: list[TransferInput]) -> None:
             with db.session() as s:
@@ -126,12 +139,28 @@ def run_machine(db: Database) -> None:
                 rows = s.scalars(select(LedgerTransfer).where(LedgerTransfer.org_id == self.caller.org_id)).all()
             got = {a.id: (a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted) for a in accounts}
             assert got == {i: a.bal() for i, a in self.model.accounts.items()}
-            stored = {t.id: (t.debit_account_id, t.credit_account_id, t.amount, t.pending_status,
-                             (t.dr_debits_pending, t.dr_debits_posted, t.dr_credits_pending, t.dr_credits_posted,
-                              t.cr_debits_pending, t.cr_debits_posted, t.cr_credits_pending, t.cr_credits_posted))
-                      for t in rows}
-            assert stored == {i: (t.debit, t.credit, t.amount, t.status, t.after)
-                              for i, t in self.model.transfers.items()}
+            stored = {
+                t.id: (
+                    t.debit_account_id,
+                    t.credit_account_id,
+                    t.amount,
+                    t.pending_status,
+                    (
+                        t.dr_debits_pending,
+                        t.dr_debits_posted,
+                        t.dr_credits_pending,
+                        t.dr_credits_posted,
+                        t.cr_debits_pending,
+                        t.cr_debits_posted,
+                        t.cr_credits_pending,
+                        t.cr_credits_posted,
+                    ),
+                )
+                for t in rows
+            }
+            assert stored == {
+                i: (t.debit, t.credit, t.amount, t.status, t.after) for i, t in self.model.transfers.items()
+            }
 
         def teardown(self) -> None:
             with db.session() as s:
@@ -139,7 +168,9 @@ def run_machine(db: Database) -> None:
             assert report.ok, report.problems
 
     LedgerMachine.TestCase.settings = settings(
-        max_examples=50, stateful_step_count=12, deadline=None,
+        max_examples=50,
+        stateful_step_count=12,
+        deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )
     LedgerMachine.TestCase().runTest()

@@ -22,14 +22,21 @@ def verify() -> None:
     account's flags. Exits 1 on any drift, naming the account."""
     with get_database().session() as session:
         report = verify_ledger(session)
-    typer.echo(f"checked {report.accounts} accounts and {report.transfers} transfers "
-               f"in {len(report.ledgers)} ledgers (per org and mode)")
+    typer.echo(
+        f"checked {report.accounts} accounts and {report.transfers} transfers "
+        f"in {len(report.ledgers)} ledgers (per org and mode)"
+    )
     for (org, live, ledger), t in sorted(report.ledgers.items()):
-        typer.echo(f"  {org} {'live' if live else 'test'} {ledger}: {t.accounts} accounts, "
-                   f"posted debits {t.debits_posted} = credits {t.credits_posted}, "
-                   f"pending debits {t.debits_pending} = credits {t.credits_pending}"
-                   + ("" if (t.debits_posted, t.debits_pending) == (t.credits_posted, t.credits_pending)
-                      else "  <- UNBALANCED"))
+        typer.echo(
+            f"  {org} {'live' if live else 'test'} {ledger}: {t.accounts} accounts, "
+            f"posted debits {t.debits_posted} = credits {t.credits_posted}, "
+            f"pending debits {t.debits_pending} = credits {t.credits_pending}"
+            + (
+                ""
+                if (t.debits_posted, t.debits_pending) == (t.credits_posted, t.credits_pending)
+                else "  <- UNBALANCED"
+            )
+        )
     if report.ok:
         typer.echo("ledger verify: OK (stored balances match the transfers; flags hold; books balance)")
         return
@@ -55,8 +62,11 @@ def balance(
     try:
         with get_database().session() as session:
             account = accounts.get_account(session, caller, account_id)
-            b = reads.balance_at(session, caller, account_id, at_transfer) if at_transfer \
+            b = (
+                reads.balance_at(session, caller, account_id, at_transfer)
+                if at_transfer
                 else reads.account_balance(account)
+            )
             shown = account_public(account)
     except DigiplusError as exc:
         typer.secho(f"error: {exc.message}", err=True, fg="red")
@@ -64,8 +74,10 @@ def balance(
     if as_json:
         typer.echo(json.dumps(balance_public(account_id, b, at_transfer).model_dump()))
         return
-    typer.echo(f"{account_id} ({shown.ledger}, code {shown.code}{', ' + ' '.join(shown.flags) if shown.flags else ''})"
-               + (f" as of transfer {at_transfer}" if at_transfer else ""))
+    typer.echo(
+        f"{account_id} ({shown.ledger}, code {shown.code}{', ' + ' '.join(shown.flags) if shown.flags else ''})"
+        + (f" as of transfer {at_transfer}" if at_transfer else "")
+    )
     typer.echo(f"  debits   posted {b.debits_posted:>20}   pending {b.debits_pending:>20}")
     typer.echo(f"  credits  posted {b.credits_posted:>20}   pending {b.credits_pending:>20}")
     typer.echo(f"  net credit (credits_posted - debits_posted): {b.net_credit}")

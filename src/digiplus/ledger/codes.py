@@ -7,6 +7,7 @@ not need (it has unsigned integers and no tenants) are marked "digiplus" below.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import IntFlag, StrEnum
 
 AMOUNT_MAX = 2**63 - 1  # BIGINT: a balance or amount above this is an ``overflows_*`` result
@@ -36,7 +37,7 @@ ACCOUNT_FLAG_NAMES = tuple(f.name for f in AccountFlags if f.name)
 TRANSFER_FLAG_NAMES = tuple(f.name for f in TransferFlags if f.name)
 
 
-def flags_from_names(kind: type[IntFlag], names: list[str] | tuple[str, ...]) -> int:
+def flags_from_names(kind: type[IntFlag], names: Sequence[str]) -> int:
     value = 0
     for name in names:
         value |= int(kind[name])

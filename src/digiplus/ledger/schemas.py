@@ -12,8 +12,9 @@ from digiplus.ledger.service.reads import Balance
 ID_PATTERN = r"^[A-Za-z0-9_]+$"  # the same alphabet as the API's cursors
 LEDGER_PATTERN = r"^[A-Za-z0-9_:.\-]*$"
 AccountFlagName = Literal["linked", "debits_must_not_exceed_credits", "credits_must_not_exceed_debits"]
-TransferFlagName = Literal["linked", "pending", "post_pending_transfer", "void_pending_transfer",
-                           "balancing_debit", "balancing_credit"]
+TransferFlagName = Literal[
+    "linked", "pending", "post_pending_transfer", "void_pending_transfer", "balancing_debit", "balancing_credit"
+]
 Metadata = dict[str, str]
 
 
@@ -33,11 +34,20 @@ class StrictInput(BaseModel):
 
 
 class AccountCreate(StrictInput):
-    id: str | None = Field(default=None, min_length=1, max_length=64, pattern=ID_PATTERN,
-                           description="Your id for the account (idempotent); generated (`lacc_…`) when left out.",
-                           examples=["wallet_alice"])
-    ledger: str = Field(max_length=40, pattern=LEDGER_PATTERN, examples=["TWD"],
-                        description="The asset: an ISO 4217 code or a unit such as `POINTS:coffee`.")
+    id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=ID_PATTERN,
+        description="Your id for the account (idempotent); generated (`lacc_…`) when left out.",
+        examples=["wallet_alice"],
+    )
+    ledger: str = Field(
+        max_length=40,
+        pattern=LEDGER_PATTERN,
+        examples=["TWD"],
+        description="The asset: an ISO 4217 code or a unit such as `POINTS:coffee`.",
+    )
     code: int = Field(ge=0, le=65_535, examples=[1], description="Your account type, 1–65535.")
     flags: list[AccountFlagName] = Field(default_factory=list, examples=[["debits_must_not_exceed_credits"]])
     metadata: Metadata | None = Field(default=None, examples=[{"owner": "alice"}])
@@ -89,14 +99,26 @@ class AccountList(BaseModel):
 
 
 class TransferCreate(StrictInput):
-    id: str = Field(min_length=1, max_length=64, pattern=ID_PATTERN, examples=["order_1042_capture"],
-                    description="Your id for the transfer: sending it again answers `exists`, never a second transfer.")
+    id: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=ID_PATTERN,
+        examples=["order_1042_capture"],
+        description="Your id for the transfer: sending it again answers `exists`, never a second transfer.",
+    )
     debit_account_id: str | None = Field(default=None, max_length=64, pattern=ID_PATTERN, examples=["wallet_alice"])
     credit_account_id: str | None = Field(default=None, max_length=64, pattern=ID_PATTERN, examples=["merchant_shop"])
-    amount: int | None = Field(default=None, examples=[12_000], description=(
-        "Minor units. Out-of-range values get a result code (`amount_must_not_be_negative`, `overflows_*`). "
-        "For a post, leave it out to post the whole pending amount."))
-    pending_id: str | None = Field(default=None, max_length=64, pattern=ID_PATTERN, description="The pending transfer to post or void.")
+    amount: int | None = Field(
+        default=None,
+        examples=[12_000],
+        description=(
+            "Minor units. Out-of-range values get a result code (`amount_must_not_be_negative`, `overflows_*`). "
+            "For a post, leave it out to post the whole pending amount."
+        ),
+    )
+    pending_id: str | None = Field(
+        default=None, max_length=64, pattern=ID_PATTERN, description="The pending transfer to post or void."
+    )
     ledger: str | None = Field(default=None, max_length=40, pattern=LEDGER_PATTERN, examples=["TWD"])
     code: int | None = Field(default=None, ge=0, le=65_535, examples=[1])
     flags: list[TransferFlagName] = Field(default_factory=list, examples=[["pending"]])
@@ -124,7 +146,8 @@ class TransferPublic(BaseModel):
     flags: list[str]
     timeout: int
     pending_status: Literal["pending", "posted", "voided", "expired"] | None = Field(
-        description="For a pending transfer: what became of it.")
+        description="For a pending transfer: what became of it."
+    )
     expires_at: int | None
     metadata: Metadata | None
     debit_account_balance: BalancePublic = Field(description="The debit account's balance right after this transfer.")
@@ -160,25 +183,58 @@ class BalanceAt(BalancePublic):
 
 def account_public(a: Any) -> AccountPublic:
     return AccountPublic(
-        id=a.id, created=int(a.created.timestamp()), livemode=a.livemode, ledger=a.ledger, code=a.code,
-        flags=flag_names(AccountFlags, a.flags), metadata=a.meta, debits_pending=a.debits_pending,
-        debits_posted=a.debits_posted, credits_pending=a.credits_pending, credits_posted=a.credits_posted)
+        id=a.id,
+        created=int(a.created.timestamp()),
+        livemode=a.livemode,
+        ledger=a.ledger,
+        code=a.code,
+        flags=flag_names(AccountFlags, a.flags),
+        metadata=a.meta,
+        debits_pending=a.debits_pending,
+        debits_posted=a.debits_posted,
+        credits_pending=a.credits_pending,
+        credits_posted=a.credits_posted,
+    )
 
 
 def transfer_public(t: Any) -> TransferPublic:
     """From a stored ``LedgerTransfer`` or the engine's ``TransferState`` (same attribute names)."""
     return TransferPublic(
-        id=t.id, created=int(t.created.timestamp()), livemode=t.livemode, debit_account_id=t.debit_account_id,
-        credit_account_id=t.credit_account_id, amount=t.amount, pending_id=t.pending_id, ledger=t.ledger,
-        code=t.code, flags=flag_names(TransferFlags, t.flags), timeout=t.timeout, pending_status=t.pending_status,
+        id=t.id,
+        created=int(t.created.timestamp()),
+        livemode=t.livemode,
+        debit_account_id=t.debit_account_id,
+        credit_account_id=t.credit_account_id,
+        amount=t.amount,
+        pending_id=t.pending_id,
+        ledger=t.ledger,
+        code=t.code,
+        flags=flag_names(TransferFlags, t.flags),
+        timeout=t.timeout,
+        pending_status=t.pending_status,
         expires_at=int(t.expires_at.timestamp()) if t.expires_at and t.pending_status == "pending" else None,
         metadata=t.meta,
-        debit_account_balance=BalancePublic(debits_pending=t.dr_debits_pending, debits_posted=t.dr_debits_posted,
-                                            credits_pending=t.dr_credits_pending, credits_posted=t.dr_credits_posted),
-        credit_account_balance=BalancePublic(debits_pending=t.cr_debits_pending, debits_posted=t.cr_debits_posted,
-                                             credits_pending=t.cr_credits_pending, credits_posted=t.cr_credits_posted))
+        debit_account_balance=BalancePublic(
+            debits_pending=t.dr_debits_pending,
+            debits_posted=t.dr_debits_posted,
+            credits_pending=t.dr_credits_pending,
+            credits_posted=t.dr_credits_posted,
+        ),
+        credit_account_balance=BalancePublic(
+            debits_pending=t.cr_debits_pending,
+            debits_posted=t.cr_debits_posted,
+            credits_pending=t.cr_credits_pending,
+            credits_posted=t.cr_credits_posted,
+        ),
+    )
 
 
 def balance_public(account_id: str, b: Balance, at_transfer: str | None) -> BalanceAt:
-    return BalanceAt(account_id=account_id, at_transfer=at_transfer, debits_pending=b.debits_pending,
-                     debits_posted=b.debits_posted, credits_pending=b.credits_pending, credits_posted=b.credits_posted)
+    return BalanceAt(
+        account_id=account_id,
+        at_transfer=at_transfer,
+        debits_pending=b.debits_pending,
+        debits_posted=b.debits_posted,
+        credits_pending=b.credits_pending,
+        credits_posted=b.credits_posted,
+    )

@@ -76,7 +76,8 @@ def create_accounts(session: Session, caller: Caller, items: list[AccountInput])
     now = utcnow()
     results = [AccountResult.ok] * len(items)
     new: dict[str, dict[str, Any]] = {}
-    chain_start, chain_keys, broken = -1, [], False
+    chain_start, broken = -1, False
+    chain_keys: list[str] = []
     last = len(items) - 1
     for i, (a, account_id) in enumerate(zip(items, ids, strict=True)):
         linked = bool(a.flags & _LINKED)
@@ -91,10 +92,21 @@ def create_accounts(session: Session, caller: Caller, items: list[AccountInput])
                 prior = new.get(account_id)
                 code = _check(a, account_id, existing.get(account_id) or (_as_row(prior) if prior else None))
             if code is AccountResult.ok:
-                new[account_id] = {"seq_order": i, "id": account_id, "org_id": caller.org_id,
-                                   "livemode": caller.livemode, "created": now, "ledger": a.ledger, "code": a.code,
-                                   "flags": a.flags, "meta": a.metadata, "debits_pending": 0, "debits_posted": 0,
-                                   "credits_pending": 0, "credits_posted": 0}
+                new[account_id] = {
+                    "seq_order": i,
+                    "id": account_id,
+                    "org_id": caller.org_id,
+                    "livemode": caller.livemode,
+                    "created": now,
+                    "ledger": a.ledger,
+                    "code": a.code,
+                    "flags": a.flags,
+                    "meta": a.metadata,
+                    "debits_pending": 0,
+                    "debits_posted": 0,
+                    "credits_pending": 0,
+                    "credits_posted": 0,
+                }
                 if chain_start >= 0:
                     chain_keys.append(account_id)
             else:
@@ -110,12 +122,25 @@ def create_accounts(session: Session, caller: Caller, items: list[AccountInput])
     rows = [{k: v for k, v in row.items() if k != "seq_order"} for row in new.values()]
     if rows:
         session.execute(insert(LedgerAccount), rows)
-        audit.record(session, caller, "ledger.accounts.create", "ledger_account_batch", rows[0]["id"],
-                     after={"submitted": len(items), "created": len(rows), "first_id": rows[0]["id"],
-                            "last_id": rows[-1]["id"]})
-        emit(session, caller, "ledger.accounts.created",
-             {"object": "ledger_account_batch", "created": len(rows), "first_id": rows[0]["id"],
-              "last_id": rows[-1]["id"]})
+        audit.record(
+            session,
+            caller,
+            "ledger.accounts.create",
+            "ledger_account_batch",
+            rows[0]["id"],
+            after={"submitted": len(items), "created": len(rows), "first_id": rows[0]["id"], "last_id": rows[-1]["id"]},
+        )
+        emit(
+            session,
+            caller,
+            "ledger.accounts.created",
+            {
+                "object": "ledger_account_batch",
+                "created": len(rows),
+                "first_id": rows[0]["id"],
+                "last_id": rows[-1]["id"],
+            },
+        )
     created = store.account_ids_of(session, caller, list(new)) if new else {}
     return [
         AccountOutcome(i, account_id, code, created.get(account_id) if code is AccountResult.ok else None)
@@ -124,8 +149,9 @@ def create_accounts(session: Session, caller: Caller, items: list[AccountInput])
 
 
 def _as_row(values: dict[str, Any]) -> LedgerAccount:
-    return LedgerAccount(id=values["id"], ledger=values["ledger"], code=values["code"], flags=values["flags"],
-                         meta=values["meta"])
+    return LedgerAccount(
+        id=values["id"], ledger=values["ledger"], code=values["code"], flags=values["flags"], meta=values["meta"]
+    )
 
 
 def close_account(session: Session, caller: Caller, account_id: str) -> LedgerAccount:
@@ -137,11 +163,17 @@ def close_account(session: Session, caller: Caller, account_id: str) -> LedgerAc
         before = {"flags": account.flags}
         account.flags = account.flags | _CLOSED
         session.flush()
-        audit.record(session, caller, "ledger.account.close", "ledger_account", account.id, before=before,
-                     after={"flags": account.flags})
+        audit.record(
+            session,
+            caller,
+            "ledger.account.close",
+            "ledger_account",
+            account.id,
+            before=before,
+            after={"flags": account.flags},
+        )
     return account
 
 
 def get_account(session: Session, caller: Caller, account_id: str) -> LedgerAccount:
     return get_owned(session, LedgerAccount, account_id, caller)
-

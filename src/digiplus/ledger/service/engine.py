@@ -58,11 +58,22 @@ class TransferInput:
 
 
 class AccountState:
-    __slots__ = ("seq", "id", "ledger", "code", "flags", "debits_pending", "debits_posted",
-                 "credits_pending", "credits_posted", "dirty")
+    __slots__ = (
+        "code",
+        "credits_pending",
+        "credits_posted",
+        "debits_pending",
+        "debits_posted",
+        "dirty",
+        "flags",
+        "id",
+        "ledger",
+        "seq",
+    )
 
-    def __init__(self, seq: int, id: str, ledger: str, code: int, flags: int,
-                 dp: int, dpo: int, cp: int, cpo: int) -> None:
+    def __init__(
+        self, seq: int, id: str, ledger: str, code: int, flags: int, dp: int, dpo: int, cp: int, cpo: int
+    ) -> None:
         self.seq, self.id, self.ledger, self.code, self.flags = seq, id, ledger, code, flags
         self.debits_pending, self.debits_posted = dp, dpo
         self.credits_pending, self.credits_posted = cp, cpo
@@ -76,11 +87,61 @@ class TransferState:
     """A transfer as the engine sees it: loaded from the database or created by this batch.
     Its attribute names match ``LedgerTransfer`` so one serializer serves both."""
 
-    __slots__ = ("seq", "id", "debit_account_id", "credit_account_id", "debit_account_seq", "credit_account_seq",
-                 "amount", "pending_id", "ledger", "code", "flags", "timeout", "meta", "pending_status",
-                 "expires_at", "created", "livemode", "status_changed",
-                 "dr_debits_pending", "dr_debits_posted", "dr_credits_pending", "dr_credits_posted",
-                 "cr_debits_pending", "cr_debits_posted", "cr_credits_pending", "cr_credits_posted")
+    __slots__ = (
+        "amount",
+        "code",
+        "cr_credits_pending",
+        "cr_credits_posted",
+        "cr_debits_pending",
+        "cr_debits_posted",
+        "created",
+        "credit_account_id",
+        "credit_account_seq",
+        "debit_account_id",
+        "debit_account_seq",
+        "dr_credits_pending",
+        "dr_credits_posted",
+        "dr_debits_pending",
+        "dr_debits_posted",
+        "expires_at",
+        "flags",
+        "id",
+        "ledger",
+        "livemode",
+        "meta",
+        "pending_id",
+        "pending_status",
+        "seq",
+        "status_changed",
+        "timeout",
+    )
+
+    seq: int | None
+    id: str
+    debit_account_id: str
+    credit_account_id: str
+    debit_account_seq: int
+    credit_account_seq: int
+    amount: int
+    pending_id: str | None
+    ledger: str
+    code: int
+    flags: int
+    timeout: int
+    meta: dict[str, Any] | None
+    pending_status: str | None
+    expires_at: datetime | None
+    created: datetime
+    livemode: bool
+    status_changed: bool
+    dr_debits_pending: int
+    dr_debits_posted: int
+    dr_credits_pending: int
+    dr_credits_posted: int
+    cr_debits_pending: int
+    cr_debits_posted: int
+    cr_credits_pending: int
+    cr_credits_posted: int
 
     def __init__(self, **values: Any) -> None:
         self.seq = None
@@ -89,15 +150,14 @@ class TransferState:
             setattr(self, name, value)
 
     def set_after(self, dr: AccountState, cr: AccountState) -> None:
-        (self.dr_debits_pending, self.dr_debits_posted,
-         self.dr_credits_pending, self.dr_credits_posted) = dr.balances()
-        (self.cr_debits_pending, self.cr_debits_posted,
-         self.cr_credits_pending, self.cr_credits_posted) = cr.balances()
+        (self.dr_debits_pending, self.dr_debits_posted, self.dr_credits_pending, self.dr_credits_posted) = dr.balances()
+        (self.cr_debits_pending, self.cr_debits_posted, self.cr_credits_pending, self.cr_credits_posted) = cr.balances()
 
 
 class TransferEngine:
-    def __init__(self, accounts: dict[str, AccountState], transfers: dict[str, TransferState],
-                 now: datetime, livemode: bool) -> None:
+    def __init__(
+        self, accounts: dict[str, AccountState], transfers: dict[str, TransferState], now: datetime, livemode: bool
+    ) -> None:
         self.accounts = accounts
         self.transfers = transfers
         self.now = now
@@ -148,10 +208,10 @@ class TransferEngine:
             elif kind == "status":
                 entry[1].pending_status, entry[1].status_changed = entry[2], entry[3]
             elif kind == "created":
-                for t in self.created[entry[1]:]:
+                for t in self.created[entry[1] :]:
                     del self.transfers[t.id]
-                del self.created[entry[1]:]
-                del self.resolved[entry[2]:]
+                del self.created[entry[1] :]
+                del self.resolved[entry[2] :]
         self._journal = None
 
     def _save(self, acct: AccountState) -> None:
@@ -165,8 +225,10 @@ class TransferEngine:
         if not t.id:
             return R.id_must_not_be_zero
         f = t.flags
-        if (f & _PENDING and f & (_POST | _VOID)) or (f & _POST and f & _VOID) or (
-            f & (_BAL_DR | _BAL_CR) and f & (_POST | _VOID)
+        if (
+            (f & _PENDING and f & (_POST | _VOID))
+            or (f & _POST and f & _VOID)
+            or (f & (_BAL_DR | _BAL_CR) and f & (_POST | _VOID))
         ):
             return R.flags_are_mutually_exclusive
         if f & (_POST | _VOID):
@@ -307,13 +369,29 @@ class TransferEngine:
         self._record(t, dr, cr, amount, p.ledger, p.code, None, None)
         return R.ok
 
-    def _record(self, t: TransferInput, dr: AccountState, cr: AccountState, amount: int, ledger: str,
-                code: int, status: str | None, expires_at: datetime | None) -> None:
-        state = TransferState(
-            id=t.id, debit_account_id=dr.id, credit_account_id=cr.id, debit_account_seq=dr.seq,
-            credit_account_seq=cr.seq, amount=amount, pending_id=t.pending_id, ledger=ledger, code=code,
-            flags=t.flags, timeout=t.timeout, meta=t.metadata, pending_status=status, expires_at=expires_at,
-            created=self.now, livemode=self.livemode,
+    def _record(
+        self,
+        t: TransferInput,
+        dr: AccountState,
+        cr: AccountState,
+        amount: int,
+        ledger: str,
+        code: int,
+        status: str | None,
+        expires_at: datetime | None,
+    ) -> None:
+        # Built without keyword arguments: this runs once per transfer on the hot path.
+        state = TransferState.__new__(TransferState)
+        state.seq, state.status_changed, state.id = None, False, t.id
+        state.debit_account_id, state.credit_account_id = dr.id, cr.id
+        state.debit_account_seq, state.credit_account_seq = dr.seq, cr.seq
+        state.amount, state.pending_id, state.ledger, state.code = amount, t.pending_id, ledger, code
+        state.flags, state.timeout, state.meta = t.flags, t.timeout, t.metadata
+        state.pending_status, state.expires_at, state.created, state.livemode = (
+            status,
+            expires_at,
+            self.now,
+            self.livemode,
         )
         state.set_after(dr, cr)
         self.transfers[t.id] = state

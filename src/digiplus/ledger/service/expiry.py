@@ -28,9 +28,14 @@ def expire_pending(session: Session, caller: Caller, *, now: datetime | None = N
     now = now or utcnow()
     due = session.execute(
         select(LedgerTransfer.id, LedgerTransfer.debit_account_id, LedgerTransfer.credit_account_id)
-        .where(LedgerTransfer.org_id == caller.org_id, LedgerTransfer.livemode == caller.livemode,
-               LedgerTransfer.expires_at.isnot(None), LedgerTransfer.expires_at <= now)
-        .order_by(LedgerTransfer.expires_at).limit(limit)
+        .where(
+            LedgerTransfer.org_id == caller.org_id,
+            LedgerTransfer.livemode == caller.livemode,
+            LedgerTransfer.expires_at.isnot(None),
+            LedgerTransfer.expires_at <= now,
+        )
+        .order_by(LedgerTransfer.expires_at)
+        .limit(limit)
     ).all()
     if not due:
         return []
@@ -67,7 +72,8 @@ def expire_pending_task(db: Database) -> int:
     with db.session() as session:
         groups = session.execute(
             select(LedgerTransfer.org_id, LedgerTransfer.livemode)
-            .where(LedgerTransfer.expires_at.isnot(None), LedgerTransfer.expires_at <= now).distinct()
+            .where(LedgerTransfer.expires_at.isnot(None), LedgerTransfer.expires_at <= now)
+            .distinct()
         ).all()
     done = 0
     for org_id, livemode in groups:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from digiplus.core import audit
 from digiplus.core.audit.models import AuditChainHead
+from digiplus.core.audit.service import GENESIS
 from digiplus.core.context import Caller
 from digiplus.core.db import insert_ignore, utcnow
 from digiplus.core.errors import InvalidRequest
@@ -49,12 +50,16 @@ class _Retry(Exception):
 
 def lock_audit_chain(session: Session, caller: Caller) -> None:
     if store.is_postgresql(session):
-        insert_ignore(session, AuditChainHead.__table__, {"chain": caller.org_id, "seq": 0, "hash": audit.GENESIS})
+        insert_ignore(session, AuditChainHead.__table__, {"chain": caller.org_id, "seq": 0, "hash": GENESIS})
         session.execute(select(AuditChainHead.seq).where(AuditChainHead.chain == caller.org_id).with_for_update())
 
 
 def create_transfers(
-    session: Session, caller: Caller, items: list[TransferInput], *, now: datetime | None = None,
+    session: Session,
+    caller: Caller,
+    items: list[TransferInput],
+    *,
+    now: datetime | None = None,
     audit_action: str = "ledger.transfers.create",
 ) -> list[TransferOutcome]:
     """Apply a batch of up to 8,190 transfers; every item gets a result code (``ok`` or why not)."""
@@ -89,8 +94,9 @@ def create_transfers(
     ]
 
 
-def _run(session: Session, caller: Caller, items: list[TransferInput], now: datetime
-         ) -> tuple[TransferEngine, list[TransferResult]]:
+def _run(
+    session: Session, caller: Caller, items: list[TransferInput], now: datetime
+) -> tuple[TransferEngine, list[TransferResult]]:
     pending_ids = {t.pending_id for t in items if t.flags & _POST_OR_VOID and t.pending_id}
     account_ids = {a for t in items for a in (t.debit_account_id, t.credit_account_id) if a}
     pg = store.is_postgresql(session)
@@ -122,8 +128,14 @@ def _expire_cached(session: Session) -> None:
             session.expire(obj)
 
 
-def _record_batch(session: Session, caller: Caller, items: list[TransferInput], results: list[TransferResult],
-                  created: list[TransferState], action: str) -> None:
+def _record_batch(
+    session: Session,
+    caller: Caller,
+    items: list[TransferInput],
+    results: list[TransferResult],
+    created: list[TransferState],
+    action: str,
+) -> None:
     failed = Counter(str(r) for r in results if r is not TransferResult.ok)
     moved: Counter[str] = Counter()
     for t in created:

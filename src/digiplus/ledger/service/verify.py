@@ -56,8 +56,9 @@ def verify_ledger(session: Session) -> LedgerVerifyReport:
     report.transfers = int(session.scalar(select(func.count()).select_from(LedgerTransfer)) or 0)
     debit_sums, credit_sums = _sums(session, "debit"), _sums(session, "credit")
     dmnec, cmned = int(AccountFlags.debits_must_not_exceed_credits), int(AccountFlags.credits_must_not_exceed_debits)
-    for a in session.scalars(select(LedgerAccount).order_by(LedgerAccount.org_id, LedgerAccount.livemode,
-                                                             LedgerAccount.id)):
+    for a in session.scalars(
+        select(LedgerAccount).order_by(LedgerAccount.org_id, LedgerAccount.livemode, LedgerAccount.id)
+    ):
         report.accounts += 1
         name = f"account {a.id} (org {a.org_id}, {'live' if a.livemode else 'test'}, ledger {a.ledger})"
         dpo, dp = debit_sums.get(a.seq, (0, 0))
@@ -66,15 +67,20 @@ def verify_ledger(session: Session) -> LedgerVerifyReport:
         if stored != (dp, dpo, cp, cpo):
             report.problems.append(
                 f"{name}: stored balances (debits_pending, debits_posted, credits_pending, credits_posted) = "
-                f"{stored} but its transfers sum to {(dp, dpo, cp, cpo)}")
+                f"{stored} but its transfers sum to {(dp, dpo, cp, cpo)}"
+            )
         if min(stored) < 0:
             report.problems.append(f"{name}: a balance is negative: {stored}")
         if a.flags & dmnec and a.debits_pending + a.debits_posted > a.credits_posted:
-            report.problems.append(f"{name}: debits {a.debits_pending + a.debits_posted} exceed credits "
-                                   f"{a.credits_posted} (flag debits_must_not_exceed_credits)")
+            report.problems.append(
+                f"{name}: debits {a.debits_pending + a.debits_posted} exceed credits "
+                f"{a.credits_posted} (flag debits_must_not_exceed_credits)"
+            )
         if a.flags & cmned and a.credits_pending + a.credits_posted > a.debits_posted:
-            report.problems.append(f"{name}: credits {a.credits_pending + a.credits_posted} exceed debits "
-                                   f"{a.debits_posted} (flag credits_must_not_exceed_debits)")
+            report.problems.append(
+                f"{name}: credits {a.credits_pending + a.credits_posted} exceed debits "
+                f"{a.debits_posted} (flag credits_must_not_exceed_debits)"
+            )
         totals = report.ledgers.setdefault((a.org_id, a.livemode, a.ledger), LedgerTotals())
         totals.accounts += 1
         totals.debits_posted += a.debits_posted
@@ -100,13 +106,21 @@ def _check_references(session: Session, report: LedgerVerifyReport) -> None:
         stmt = (
             select(LedgerTransfer.id, LedgerTransfer.org_id)
             .outerjoin(acct, acct.seq == seq_col)
-            .where(or_(acct.seq.is_(None), acct.org_id != LedgerTransfer.org_id,
-                       acct.livemode != LedgerTransfer.livemode, acct.ledger != LedgerTransfer.ledger,
-                       acct.id != id_col))
+            .where(
+                or_(
+                    acct.seq.is_(None),
+                    acct.org_id != LedgerTransfer.org_id,
+                    acct.livemode != LedgerTransfer.livemode,
+                    acct.ledger != LedgerTransfer.ledger,
+                    acct.id != id_col,
+                )
+            )
             .limit(20)
         )
         for transfer_id, org in session.execute(stmt):
-            by_side[side].append(f"transfer {transfer_id} (org {org}): its {side} account is missing, "
-                                 f"in another org or mode, or on another ledger")
+            by_side[side].append(
+                f"transfer {transfer_id} (org {org}): its {side} account is missing, "
+                f"in another org or mode, or on another ledger"
+            )
     for lines in by_side.values():
         report.problems.extend(lines)
