@@ -16,6 +16,7 @@ MODULES = (
     "digiplus.core.events",
     "digiplus.core.webhooks",
     "digiplus.core.audit",
+    "digiplus.ledger",
     "digiplus.web",
     "digiplus.demo",
 )
