@@ -25,6 +25,10 @@ from digiplus.core.webhooks.models import WebhookAttempt, WebhookDelivery
 from digiplus.settings import get_settings
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default listen backlog (5) refuses bursts from several senders
+
+
 class Receiver:
     """An HTTP server on 127.0.0.1 that records every request and answers ``status``."""
 
@@ -45,7 +49,7 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -250,7 +254,7 @@ def test_connection_errors_are_logged_as_attempts(api: Any, db: Database, receiv
     assert entry["status"] == "pending"
     assert attempt["status_code"] is None
     assert attempt["error"].startswith("ConnectError")
-    receiver.server = ThreadingHTTPServer(("127.0.0.1", 0), receiver.server.RequestHandlerClass)  # for close()
+    receiver.server = _Server(("127.0.0.1", 0), receiver.server.RequestHandlerClass)  # for close()
     receiver.thread = threading.Thread(target=receiver.server.serve_forever, daemon=True)
     receiver.thread.start()
 
