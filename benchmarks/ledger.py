@@ -36,8 +36,13 @@ from digiplus.settings import get_settings  # noqa: E402
 
 
 def prepare(url: str, data_dir: str) -> Database:
-    os.environ.update(DIGIPLUS_DATABASE_URL=url, DIGIPLUS_DATA_DIR=data_dir, DIGIPLUS_WORKER_ENABLED="false",
-                      DIGIPLUS_LOG_LEVEL="WARNING", DIGIPLUS_RATE_LIMIT="1000000/second")
+    os.environ.update(
+        DIGIPLUS_DATABASE_URL=url,
+        DIGIPLUS_DATA_DIR=data_dir,
+        DIGIPLUS_WORKER_ENABLED="false",
+        DIGIPLUS_LOG_LEVEL="WARNING",
+        DIGIPLUS_RATE_LIMIT="1000000/second",
+    )
     get_settings.cache_clear()
     from digiplus.registry import load_models
 
@@ -90,8 +95,16 @@ def engine_run(db: Database, caller: Caller, accounts: list[str], batch: int, to
         items = []
         for _ in range(batch):
             dr, cr = rng.sample(accounts, 2)
-            items.append(TransferInput(id=ids.next(), debit_account_id=dr, credit_account_id=cr,
-                                       amount=rng.randint(1, 1000), ledger="TWD", code=1))
+            items.append(
+                TransferInput(
+                    id=ids.next(),
+                    debit_account_id=dr,
+                    credit_account_id=cr,
+                    amount=rng.randint(1, 1000),
+                    ledger="TWD",
+                    code=1,
+                )
+            )
         batches.append(items)
     started = time.perf_counter()
     for items in batches:
@@ -112,25 +125,49 @@ def naive_run(db: Database, caller: Caller, accounts: list[str], batch: int, tot
     for start in range(0, len(pairs), batch):
         with db.session() as s:
             for dr_id, cr_id in pairs[start : start + batch]:
-                rows = {a.id: a for a in s.scalars(
-                    select(LedgerAccount).where(LedgerAccount.org_id == caller.org_id,
-                                                LedgerAccount.livemode == caller.livemode,
-                                                LedgerAccount.id.in_(sorted((dr_id, cr_id))))
-                    .order_by(LedgerAccount.id).with_for_update())}
+                rows = {
+                    a.id: a
+                    for a in s.scalars(
+                        select(LedgerAccount)
+                        .where(
+                            LedgerAccount.org_id == caller.org_id,
+                            LedgerAccount.livemode == caller.livemode,
+                            LedgerAccount.id.in_(sorted((dr_id, cr_id))),
+                        )
+                        .order_by(LedgerAccount.id)
+                        .with_for_update()
+                    )
+                }
                 dr, cr = rows[dr_id], rows[cr_id]
                 amount = rng.randint(1, 1000)
                 if dr.ledger != cr.ledger:
                     continue
                 dr.debits_posted += amount
                 cr.credits_posted += amount
-                s.add(LedgerTransfer(
-                    id=ids.next(), org_id=caller.org_id, livemode=False, debit_account_id=dr.id,
-                    credit_account_id=cr.id, debit_account_seq=dr.seq, credit_account_seq=cr.seq, amount=amount,
-                    ledger="TWD", code=1, flags=0, timeout=0,
-                    dr_debits_pending=dr.debits_pending, dr_debits_posted=dr.debits_posted,
-                    dr_credits_pending=dr.credits_pending, dr_credits_posted=dr.credits_posted,
-                    cr_debits_pending=cr.debits_pending, cr_debits_posted=cr.debits_posted,
-                    cr_credits_pending=cr.credits_pending, cr_credits_posted=cr.credits_posted))
+                s.add(
+                    LedgerTransfer(
+                        id=ids.next(),
+                        org_id=caller.org_id,
+                        livemode=False,
+                        debit_account_id=dr.id,
+                        credit_account_id=cr.id,
+                        debit_account_seq=dr.seq,
+                        credit_account_seq=cr.seq,
+                        amount=amount,
+                        ledger="TWD",
+                        code=1,
+                        flags=0,
+                        timeout=0,
+                        dr_debits_pending=dr.debits_pending,
+                        dr_debits_posted=dr.debits_posted,
+                        dr_credits_pending=dr.credits_pending,
+                        dr_credits_posted=dr.credits_posted,
+                        cr_debits_pending=cr.debits_pending,
+                        cr_debits_posted=cr.debits_posted,
+                        cr_credits_pending=cr.credits_pending,
+                        cr_credits_posted=cr.credits_posted,
+                    )
+                )
                 s.flush()
                 done += 1
     return done / (time.perf_counter() - started)
@@ -151,8 +188,20 @@ def http_run(db: Database, caller: Caller, accounts: list[str], total: int, ids:
         bodies = []
         for _ in range(total):
             dr, cr = rng.sample(accounts, 2)
-            bodies.append({"transfers": [{"id": ids.next(), "debit_account_id": dr, "credit_account_id": cr,
-                                          "amount": 5, "ledger": "TWD", "code": 1}]})
+            bodies.append(
+                {
+                    "transfers": [
+                        {
+                            "id": ids.next(),
+                            "debit_account_id": dr,
+                            "credit_account_id": cr,
+                            "amount": 5,
+                            "ledger": "TWD",
+                            "code": 1,
+                        }
+                    ]
+                }
+            )
         started = time.perf_counter()
         for body in bodies:
             r = client.post("/v1/ledger/transfers", json=body, headers=headers)
@@ -178,13 +227,33 @@ def bench_backend(name: str, url: str, quick: bool, runs: int, rows: list[dict[s
             for batch in (1, 100, 8190):
                 tps = measure(lambda: engine_run(db, who, accts, batch, totals[batch], ids), runs)  # noqa: B023
                 base = measure(lambda: naive_run(db, who, accts, batch, naive_totals[batch], ids), runs)  # noqa: B023
-                rows.append({"database": name, "contention": contention, "accounts": len(accts), "batch": batch,
-                             "ledger_tps": round(tps), "naive_tps": round(base), "speedup": round(tps / base, 1)})
-                print(f"  {name:10} {contention:4} batch {batch:>5}: ledger {tps:>10,.0f}/s  naive {base:>9,.0f}/s",
-                      flush=True)
+                rows.append(
+                    {
+                        "database": name,
+                        "contention": contention,
+                        "accounts": len(accts),
+                        "batch": batch,
+                        "ledger_tps": round(tps),
+                        "naive_tps": round(base),
+                        "speedup": round(tps / base, 1),
+                    }
+                )
+                print(
+                    f"  {name:10} {contention:4} batch {batch:>5}: ledger {tps:>10,.0f}/s  naive {base:>9,.0f}/s",
+                    flush=True,
+                )
         tps = measure(lambda: http_run(db, caller, low, 200 if quick else 1000, ids), runs)
-        rows.append({"database": name, "contention": "low", "accounts": len(low), "batch": "1 (HTTP)",
-                     "ledger_tps": round(tps), "naive_tps": None, "speedup": None})
+        rows.append(
+            {
+                "database": name,
+                "contention": "low",
+                "accounts": len(low),
+                "batch": "1 (HTTP)",
+                "ledger_tps": round(tps),
+                "naive_tps": None,
+                "speedup": None,
+            }
+        )
         print(f"  {name:10} HTTP batch 1: {tps:,.0f}/s", flush=True)
         from digiplus.ledger import verify_ledger
 
@@ -212,12 +281,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="10,000 accounts, fewer transfers")
     parser.add_argument("--runs", type=int, default=3, help="runs per cell (the median is reported)")
-    parser.add_argument("--pg-url", default=os.environ.get(
-        "DIGIPLUS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/ledger_bench"))
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("DIGIPLUS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/ledger_bench"),
+    )
     parser.add_argument("--no-pg", action="store_true")
     args = parser.parse_args()
-    machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-               "processor": platform.processor() or platform.machine()}
+    machine = {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "processor": platform.processor() or platform.machine(),
+    }
     print(f"machine: {machine['cpus']} CPUs, {machine['platform']}, Python {machine['python']}")
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -229,12 +304,13 @@ def main() -> None:
     for r in rows:
         naive = f"{r['naive_tps']:,}" if r["naive_tps"] else "-"
         speed = f"{r['speedup']}" if r["speedup"] else "-"
-        print(f"{r['database']:10} {r['contention']:10} {r['accounts']:>8} {r['batch']!s:>9} "
-              f"{r['ledger_tps']:>10,} {naive:>9} {speed:>6}")
+        print(
+            f"{r['database']:10} {r['contention']:10} {r['accounts']:>8} {r['batch']!s:>9} "
+            f"{r['ledger_tps']:>10,} {naive:>9} {speed:>6}"
+        )
     out = ROOT / "var" / "bench" / "ledger.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"machine": machine, "quick": args.quick, "runs": args.runs, "results": rows},
-                              indent=2))
+    out.write_text(json.dumps({"machine": machine, "quick": args.quick, "runs": args.runs, "results": rows}, indent=2))
     print(f"\nwrote {out.relative_to(ROOT)}")
 
 
