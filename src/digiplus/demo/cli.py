@@ -32,13 +32,27 @@ def demo(
 
 
 def print_welcome(world: DemoWorld, secret: str, address: str, database_url: str) -> None:
-    state = f"created {world.created} rows" if world.created else "it existed already, nothing duplicated"
+    books = world.books
+    if not world.created_anything:
+        state = "it existed already, nothing duplicated"
+    else:
+        state = f"created {world.created} organisations, users and memberships"
+        if books:
+            state += f", {books.created_accounts} ledger accounts and {books.created_transfers} transfers"
     lines = [
         f"digiplus demo world ready ({state}; database {database_url})",
         "",
         f"  Open      {address}/",
         f"  API docs  {address}/docs",
         f"  Password  {DEMO_PASSWORD}  (the same for every demo login; for the demo only)",
+        "",
+    ]
+    if books:
+        lines += [
+            f"  Ledger    {books.accounts} accounts and {books.transfers} transfers of {world.merchant.name}",
+            f"            (test mode, four weeks of sales): {address}/ledger/accounts",
+        ]
+    lines += [
         "",
         "  Logins:",
     ]

@@ -1,4 +1,5 @@
-"""The demo world: organisations of every kind, their people with every role, and a test key.
+"""The demo world: organisations of every kind, their people with every role, the night-market
+merchant's ledger books (``books.py``), and a test key.
 
 ``build_demo_world`` is idempotent: organisations are found by name and kind, users
 by email, memberships by (org, user), so re-running it creates only what is missing.
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from digiplus.core.context import Caller
 from digiplus.core.permissions import Role
+from digiplus.demo.books import DemoBooks, build_demo_books
 from digiplus.identity import service as identity
 from digiplus.identity.models import Membership, Organization, User
 from digiplus.identity.schemas import ApiKeyCreate, OrganizationCreate, OrgKind, UserCreate
@@ -139,7 +141,13 @@ class DemoLogin:
 class DemoWorld:
     orgs: dict[str, Organization] = field(default_factory=dict)  # by slug
     logins: list[DemoLogin] = field(default_factory=list)
-    created: int = 0  # rows created by this run (0 when the world existed already)
+    created: int = 0  # organisations, users and memberships created by this run (0 when they existed)
+    books: DemoBooks | None = None  # the merchant's ledger (test mode)
+
+    @property
+    def created_anything(self) -> bool:
+        books = self.books
+        return bool(self.created or (books and (books.created_accounts or books.created_transfers)))
 
     @property
     def merchant(self) -> Organization:
@@ -184,6 +192,7 @@ def build_demo_world(session: Session) -> DemoWorld:
             user = _user(session, person, world)
             _membership(session, org, user, person.role, world)
             world.logins.append(DemoLogin(person.email, person.name, org.name, person.role))
+    world.books = build_demo_books(session, world.merchant.id)
     return world
 
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
+from functools import partial
 from typing import Annotated
 
+from babel.numbers import format_decimal, get_currency_precision, is_currency
 from fastapi import Path, Query
 from starlette.responses import Response
 
@@ -24,12 +28,39 @@ NAV = (NavItem(N_("Ledger"), "/ledger", "ledger", order=30),)
 Cursor = Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)]
 
 
+def _is_iso_currency(ledger: str) -> bool:
+    return len(ledger) == 3 and is_currency(ledger)
+
+
+def minor_digits(ledger: str) -> int:
+    """Digits after the point of an ISO 4217 ledger (TWD 2, JPY 0, KWD 3); 0 for units such as points."""
+    return get_currency_precision(ledger) if _is_iso_currency(ledger) else 0
+
+
+def format_amount(amount: int, ledger: str, *, locale: str, signed: bool = False) -> str:
+    """An amount in minor units as a person reads it: ``TWD 1,234.50``, ``JPY 4,800``; points as ``1,234``."""
+    digits = minor_digits(ledger)
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    number = format_decimal(Decimal(abs(amount)).scaleb(-digits), format=pattern, locale=locale)
+    sign = "−" if amount < 0 else ("+" if signed and amount > 0 else "")
+    return f"{ledger} {sign}{number}" if _is_iso_currency(ledger) else f"{sign}{number}"
+
+
+def _amount_formatter(locale: str) -> Callable[..., str]:
+    return partial(format_amount, locale=locale)
+
+
 @router.get("/ledger")
+@router.get("/ledger/accounts")
 def accounts_page(session: SessionDep, page: PageDep, caller: CallerDep, starting_after: Cursor = None) -> Response:
     require(caller.role, "ledger.read")
     page.section = "ledger"
     listing = edges.api_list_accounts(session, caller, ListParams(limit=50, starting_after=starting_after), None)
-    return page_response(page, "ledger/accounts.html", {"accounts": listing["data"], "has_more": listing["has_more"]})
+    return page_response(
+        page,
+        "ledger/accounts.html",
+        {"accounts": listing["data"], "has_more": listing["has_more"], "amount": _amount_formatter(page.locale)},
+    )
 
 
 @router.get("/ledger/accounts/{account_id}")
@@ -47,8 +78,10 @@ def account_page(
     transfers = edges.api_account_transfers(
         session, caller, account_id, ListParams(limit=50, starting_after=starting_after), None, None
     )
+    # The chart shows major units (TWD 1,234.50 as 1234.5): display only, the ledger keeps integers.
+    scale = Decimal(1).scaleb(-minor_digits(account.ledger))
     points = [
-        {"time": p.created.isoformat(), "transfer": p.transfer_id, "series": series, "value": value}
+        {"time": p.created.isoformat(), "transfer": p.transfer_id, "series": series, "value": float(value * scale)}
         for p in history
         for series, value in (
             (page.gettext(N_("Posted balance (credits − debits)")), p.balance.net_credit),
@@ -67,7 +100,7 @@ def account_page(
             "color": {"field": "series", "type": "nominal", "title": None, "legend": {"orient": "bottom"}},
             "tooltip": [
                 {"field": "transfer"},
-                {"field": "value", "format": ","},
+                {"field": "value", "format": f",.{minor_digits(account.ledger)}f"},
                 {"field": "time", "type": "temporal"},
             ],
         },
@@ -82,5 +115,6 @@ def account_page(
             "times": {t.id: datetime.fromtimestamp(t.created, UTC) for t in transfers["data"]},
             "history": history,
             "chart_spec": json.dumps(spec),
+            "amount": _amount_formatter(page.locale),
         },
     )
