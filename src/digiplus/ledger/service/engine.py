@@ -12,6 +12,7 @@ values, and a failure restores them and drops the chain's new transfers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,6 +39,17 @@ _BAL_CR = int(TransferFlags.balancing_credit)
 _DMNEC = int(AccountFlags.debits_must_not_exceed_credits)
 _CMNED = int(AccountFlags.credits_must_not_exceed_debits)
 _CLOSED = int(AccountFlags.closed)
+
+BALANCE_COLUMNS = (
+    "dr_debits_pending",
+    "dr_debits_posted",
+    "dr_credits_pending",
+    "dr_credits_posted",
+    "cr_debits_pending",
+    "cr_debits_posted",
+    "cr_credits_pending",
+    "cr_credits_posted",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,27 +155,130 @@ class TransferState:
     cr_credits_pending: int
     cr_credits_posted: int
 
-    def __init__(self, **values: Any) -> None:
-        self.seq = None
-        self.status_changed = False
-        for name, value in values.items():
-            setattr(self, name, value)
+    def __init__(
+        self,
+        seq: int | None,
+        id: str,
+        debit_account_id: str,
+        credit_account_id: str,
+        debit_account_seq: int,
+        credit_account_seq: int,
+        amount: int,
+        pending_id: str | None,
+        ledger: str,
+        code: int,
+        flags: int,
+        timeout: int,
+        meta: dict[str, Any] | None,
+        pending_status: str | None,
+        expires_at: datetime | None,
+        created: datetime,
+        livemode: bool,
+        *balances: int,
+    ) -> None:
+        """Positional, in ``STATE_COLUMNS`` order, followed by the eight balances after it."""
+        self.seq, self.id, self.status_changed = seq, id, False
+        self.debit_account_id, self.credit_account_id = debit_account_id, credit_account_id
+        self.debit_account_seq, self.credit_account_seq = debit_account_seq, credit_account_seq
+        self.amount, self.pending_id, self.ledger, self.code = amount, pending_id, ledger, code
+        self.flags, self.timeout, self.meta = flags, timeout, meta
+        self.pending_status, self.expires_at, self.created, self.livemode = (
+            pending_status,
+            expires_at,
+            created,
+            livemode,
+        )
+        (
+            self.dr_debits_pending,
+            self.dr_debits_posted,
+            self.dr_credits_pending,
+            self.dr_credits_posted,
+            self.cr_debits_pending,
+            self.cr_debits_posted,
+            self.cr_credits_pending,
+            self.cr_credits_posted,
+        ) = balances
 
-    def set_after(self, dr: AccountState, cr: AccountState) -> None:
-        (self.dr_debits_pending, self.dr_debits_posted, self.dr_credits_pending, self.dr_credits_posted) = dr.balances()
-        (self.cr_debits_pending, self.cr_debits_posted, self.cr_credits_pending, self.cr_credits_posted) = cr.balances()
+
+# The stored columns of a transfer in ``TransferState``'s positional order ("metadata" is ``meta``).
+STATE_COLUMNS = (
+    "seq",
+    "id",
+    "debit_account_id",
+    "credit_account_id",
+    "debit_account_seq",
+    "credit_account_seq",
+    "amount",
+    "pending_id",
+    "ledger",
+    "code",
+    "flags",
+    "timeout",
+    "metadata",
+    "pending_status",
+    "expires_at",
+    "created",
+    "livemode",
+    *BALANCE_COLUMNS,
+)
+
+# A new transfer as the engine builds it and the store writes it: one tuple in this column order.
+ROW_COLUMNS = (
+    "id",
+    "org_id",
+    "livemode",
+    "created",
+    "debit_account_id",
+    "credit_account_id",
+    "debit_account_seq",
+    "credit_account_seq",
+    "amount",
+    "pending_id",
+    "ledger",
+    "code",
+    "flags",
+    "timeout",
+    "pending_status",
+    "expires_at",
+    "metadata",
+    *BALANCE_COLUMNS,
+)
+_STATUS, _EXPIRES = ROW_COLUMNS.index("pending_status"), ROW_COLUMNS.index("expires_at")
+
+
+@dataclass(frozen=True, slots=True)
+class RowFormat:
+    """How the database takes the values of a new transfer row (the engine itself knows no database)."""
+
+    org_id: str
+    created: Any  # the batch's ``now``
+    stamp: Callable[[datetime], Any]  # a pending transfer's expiry
+    dumps: Callable[[dict[str, Any]], Any]  # metadata
 
 
 class TransferEngine:
+    """New transfers become insert rows (``ROW_COLUMNS``) as they are applied; a ``TransferState`` is
+    built for one only when the batch refers to it again (a duplicate id, a post or void of a
+    pending transfer created earlier in the batch) or the caller asks for it (``state``)."""
+
     def __init__(
-        self, accounts: dict[str, AccountState], transfers: dict[str, TransferState], now: datetime, livemode: bool
+        self,
+        accounts: dict[str, AccountState],
+        transfers: dict[str, TransferState],
+        now: datetime,
+        livemode: bool,
+        fmt: RowFormat,
     ) -> None:
         self.accounts = accounts
-        self.transfers = transfers
+        self.transfers = transfers  # stored ones, and new ones once they have a TransferState
         self.now = now
         self.livemode = livemode
-        self.created: list[TransferState] = []
+        self.fmt = fmt
+        self.rows: list[tuple[Any, ...]] = []  # the new transfers, in batch order
         self.resolved: list[TransferState] = []  # already-stored pending transfers whose state changed
+        self._inputs: list[TransferInput] = []  # the input of each row
+        self._new: dict[str, int] = {}  # id -> index in ``rows``
+        self._states: dict[int, TransferState] = {}  # index in ``rows`` -> its TransferState, once built
         self._journal: list[tuple[Any, ...]] | None = None
         self._touched: set[int] = set()
 
@@ -192,10 +307,59 @@ class TransferEngine:
             if chain_start >= 0 and not linked:
                 self._journal = None
                 chain_start, chain_broken = -1, False
+        self._finish_rows()
         return results
 
+    def state(self, index: int) -> TransferState:
+        """The ``index``-th new transfer of the batch (the ``index``-th ``ok`` item) as a TransferState."""
+        state = self._states.get(index)
+        if state is None:
+            state = self._states[index] = self._build_state(index)
+        return state
+
+    def _build_state(self, index: int) -> TransferState:
+        row, t = self.rows[index], self._inputs[index]
+        status = row[_STATUS]
+        expires_at = self.now + timedelta(seconds=t.timeout) if status == PENDING and t.timeout else None
+        (tid, _org, livemode, _created, dr, cr, dr_seq, cr_seq, amount, pending_id, ledger, code, flags, timeout) = row[
+            :_STATUS
+        ]
+        return TransferState(
+            None,
+            tid,
+            dr,
+            cr,
+            dr_seq,
+            cr_seq,
+            amount,
+            pending_id,
+            ledger,
+            code,
+            flags,
+            timeout,
+            t.metadata,
+            status,
+            expires_at,
+            self.now,
+            livemode,
+            *row[_EXPIRES + 2 :],
+        )
+
+    def _get(self, transfer_id: str) -> TransferState | None:
+        state = self.transfers.get(transfer_id)
+        if state is None and transfer_id in self._new:
+            state = self.transfers[transfer_id] = self.state(self._new[transfer_id])
+        return state
+
+    def _finish_rows(self) -> None:
+        """A pending transfer created and then posted or voided in this batch is stored resolved."""
+        for index, state in self._states.items():
+            row = self.rows[index]
+            if state.pending_status != row[_STATUS]:
+                self.rows[index] = (*row[:_STATUS], state.pending_status, None, *row[_EXPIRES + 1 :])
+
     def _begin_chain(self) -> None:
-        self._journal = [("created", len(self.created), len(self.resolved))]
+        self._journal = [("created", len(self.rows), len(self.resolved))]
         self._touched = set()
 
     def _rollback_chain(self) -> None:
@@ -208,9 +372,14 @@ class TransferEngine:
             elif kind == "status":
                 entry[1].pending_status, entry[1].status_changed = entry[2], entry[3]
             elif kind == "created":
-                for t in self.created[entry[1] :]:
-                    del self.transfers[t.id]
-                del self.created[entry[1] :]
+                start = entry[1]
+                for index in range(start, len(self.rows)):
+                    tid = self.rows[index][0]
+                    del self._new[tid]
+                    if self._states.pop(index, None) is not None:
+                        del self.transfers[tid]
+                del self.rows[start:]
+                del self._inputs[start:]
                 del self.resolved[entry[2] :]
         self._journal = None
 
@@ -262,6 +431,8 @@ class TransferEngine:
         if t.ledger != dr.ledger:
             return R.transfer_must_have_the_same_ledger_as_accounts
         existing = self.transfers.get(t.id)
+        if existing is None and t.id in self._new:
+            existing = self._get(t.id)
         if existing is not None:
             return _exists(t, existing)
         if dr.flags & _CLOSED:
@@ -317,7 +488,7 @@ class TransferEngine:
             return R.timeout_reserved_for_pending_transfer
         if t.amount is not None and t.amount < 0:
             return R.amount_must_not_be_negative
-        p = self.transfers.get(t.pending_id)
+        p = self._get(t.pending_id)
         if p is None:
             return R.pending_transfer_not_found
         if not p.flags & _PENDING:
@@ -337,7 +508,7 @@ class TransferEngine:
             return R.pending_transfer_has_different_amount
         if f & _POST and amount == 0:
             return R.amount_must_not_be_zero
-        existing = self.transfers.get(t.id)
+        existing = self._get(t.id)
         if existing is not None:
             return _post_or_void_exists(t, existing)
         if p.pending_status == POSTED:
@@ -380,22 +551,39 @@ class TransferEngine:
         status: str | None,
         expires_at: datetime | None,
     ) -> None:
-        # Built without keyword arguments: this runs once per transfer on the hot path.
-        state = TransferState.__new__(TransferState)
-        state.seq, state.status_changed, state.id = None, False, t.id
-        state.debit_account_id, state.credit_account_id = dr.id, cr.id
-        state.debit_account_seq, state.credit_account_seq = dr.seq, cr.seq
-        state.amount, state.pending_id, state.ledger, state.code = amount, t.pending_id, ledger, code
-        state.flags, state.timeout, state.meta = t.flags, t.timeout, t.metadata
-        state.pending_status, state.expires_at, state.created, state.livemode = (
-            status,
-            expires_at,
-            self.now,
-            self.livemode,
+        # The insert row itself, built once per transfer on the hot path (no intermediate object).
+        fmt, meta = self.fmt, t.metadata
+        self._new[t.id] = len(self.rows)
+        self._inputs.append(t)
+        self.rows.append(
+            (
+                t.id,
+                fmt.org_id,
+                self.livemode,
+                fmt.created,
+                dr.id,
+                cr.id,
+                dr.seq,
+                cr.seq,
+                amount,
+                t.pending_id,
+                ledger,
+                code,
+                t.flags,
+                t.timeout,
+                status,
+                None if expires_at is None else fmt.stamp(expires_at),
+                None if meta is None else fmt.dumps(meta),
+                dr.debits_pending,
+                dr.debits_posted,
+                dr.credits_pending,
+                dr.credits_posted,
+                cr.debits_pending,
+                cr.debits_posted,
+                cr.credits_pending,
+                cr.credits_posted,
+            )
         )
-        state.set_after(dr, cr)
-        self.transfers[t.id] = state
-        self.created.append(state)
 
 
 def _exists(t: TransferInput, e: TransferState) -> R:

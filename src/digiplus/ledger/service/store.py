@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -17,40 +17,30 @@ from sqlalchemy.orm import Session
 
 from digiplus.core.context import Caller
 from digiplus.ledger.models import LedgerAccount, LedgerTransfer
-from digiplus.ledger.service.engine import AccountState, TransferState
+from digiplus.ledger.service.engine import (
+    BALANCE_COLUMNS,
+    ROW_COLUMNS,
+    STATE_COLUMNS,
+    AccountState,
+    RowFormat,
+    TransferState,
+)
 
 # Every SQL string here is built from constant column lists and placeholders only (hence the S608 noqa);
 # values always travel as parameters.
 _CHUNK = 5_000  # SQLite host parameters per statement stay far below its limit
 
 _ACCOUNT_COLUMNS = "seq, id, ledger, code, flags, debits_pending, debits_posted, credits_pending, credits_posted"
-_TRANSFER_COLUMNS = (
-    "id",
-    "org_id",
-    "livemode",
-    "created",
-    "debit_account_id",
-    "credit_account_id",
-    "debit_account_seq",
-    "credit_account_seq",
-    "amount",
-    "pending_id",
-    "ledger",
-    "code",
-    "flags",
-    "timeout",
-    "pending_status",
-    "expires_at",
-    "metadata",
-    "dr_debits_pending",
-    "dr_debits_posted",
-    "dr_credits_pending",
-    "dr_credits_posted",
-    "cr_debits_pending",
-    "cr_debits_posted",
-    "cr_credits_pending",
-    "cr_credits_posted",
+_INSERT_COLUMNS = ", ".join(ROW_COLUMNS)
+_STATE_COLUMNS = ", ".join(STATE_COLUMNS)
+_META, _EXPIRES, _CREATED, _LIVEMODE = (
+    STATE_COLUMNS.index(c) for c in ("metadata", "expires_at", "created", "livemode")
 )
+# Binary COPY needs each column's exact type.
+_PG_TYPES = {"livemode": "bool", "created": "timestamptz", "expires_at": "timestamptz", "metadata": "json"}
+_PG_TYPES |= dict.fromkeys(("debit_account_seq", "credit_account_seq", "amount", *BALANCE_COLUMNS), "int8")
+_PG_TYPES |= dict.fromkeys(("code", "flags", "timeout"), "int4")
+_PG_ROW_TYPES = [_PG_TYPES.get(name, "varchar") for name in ROW_COLUMNS]
 
 
 def is_postgresql(session: Session) -> bool:
@@ -101,106 +91,85 @@ def pending_account_ids(session: Session, caller: Caller, pending_ids: Iterable[
     ids = sorted(set(pending_ids))
     if not ids:
         return set()
-    stmt = select(LedgerTransfer.debit_account_id, LedgerTransfer.credit_account_id).where(
-        LedgerTransfer.org_id == caller.org_id,
-        LedgerTransfer.livemode == caller.livemode,
-        LedgerTransfer.id.in_(ids),
+    cur = _cursor(session)
+    cur.execute(
+        "SELECT debit_account_id, credit_account_id FROM ledger_transfers "
+        "WHERE org_id = %s AND livemode = %s AND id = ANY(%s)",
+        (caller.org_id, caller.livemode, ids),
     )
-    return {account for row in session.execute(stmt) for account in row}
-
-
-def load_transfers(session: Session, caller: Caller, ids: Iterable[str]) -> dict[str, TransferState]:
-    wanted = sorted(set(ids))
-    found: dict[str, TransferState] = {}
-    cols = [
-        LedgerTransfer.__table__.c[name]
-        for name in (
-            "seq",
-            "id",
-            "debit_account_id",
-            "credit_account_id",
-            "debit_account_seq",
-            "credit_account_seq",
-            "amount",
-            "pending_id",
-            "ledger",
-            "code",
-            "flags",
-            "timeout",
-            "metadata",
-            "pending_status",
-            "expires_at",
-            "created",
-            "livemode",
-        )
-    ]
-    for part in _chunks(wanted):
-        stmt = select(*cols).where(
-            LedgerTransfer.org_id == caller.org_id,
-            LedgerTransfer.livemode == caller.livemode,
-            LedgerTransfer.id.in_(part),
-        )
-        for row in session.execute(stmt).mappings():
-            values = dict(row)
-            values["meta"] = values.pop("metadata")
-            found[values["id"]] = TransferState(**values)
+    found = {account for row in cur.fetchall() for account in row}
+    cur.close()
     return found
 
 
-def insert_transfers(session: Session, caller: Caller, transfers: Sequence[TransferState], now: datetime) -> None:
-    if not transfers:
-        return
-    pg = is_postgresql(session)
-    if pg:
-        created: Any = now
-
-        def stamp(value: datetime | None) -> Any:
-            return value
-    else:
-        dialect = session.get_bind().dialect
-        stamp = LedgerTransfer.__table__.c.created.type.bind_processor(dialect)  # type: ignore[assignment]
-        created = stamp(now)
-    org, mode = caller.org_id, caller.livemode
-    dumps = json.dumps
-    rows = [
-        (
-            t.id,
-            org,
-            mode,
-            created,
-            t.debit_account_id,
-            t.credit_account_id,
-            t.debit_account_seq,
-            t.credit_account_seq,
-            t.amount,
-            t.pending_id,
-            t.ledger,
-            t.code,
-            t.flags,
-            t.timeout,
-            t.pending_status,
-            None if t.expires_at is None or t.pending_status != "pending" else stamp(t.expires_at),
-            None if t.meta is None else dumps(t.meta),
-            t.dr_debits_pending,
-            t.dr_debits_posted,
-            t.dr_credits_pending,
-            t.dr_credits_posted,
-            t.cr_debits_pending,
-            t.cr_debits_posted,
-            t.cr_credits_pending,
-            t.cr_credits_posted,
-        )
-        for t in transfers
-    ]
+def load_transfers(session: Session, caller: Caller, ids: Iterable[str]) -> dict[str, TransferState]:
+    """The caller's stored transfers among ``ids`` (most ids of a batch are new, so few rows)."""
+    wanted = sorted(set(ids))
+    found: dict[str, TransferState] = {}
+    if not wanted:
+        return found
     cur = _cursor(session)
-    if pg:
-        with cur.copy(f"COPY ledger_transfers ({', '.join(_TRANSFER_COLUMNS)}) FROM STDIN") as copy:
+    rows: list[tuple[Any, ...]] = []
+    if is_postgresql(session):
+        cur.execute(
+            f"SELECT {_STATE_COLUMNS} FROM ledger_transfers WHERE org_id = %s AND livemode = %s AND id = ANY(%s)",  # noqa: S608
+            (caller.org_id, caller.livemode, wanted),
+        )
+        rows = cur.fetchall()
+        cur.close()
+        for row in rows:
+            values = list(row)
+            values[_EXPIRES] = None if row[_EXPIRES] is None else row[_EXPIRES].astimezone(UTC)
+            values[_CREATED] = row[_CREATED].astimezone(UTC)
+            found[row[1]] = TransferState(*values)
+        return found
+    for part in _chunks(wanted):
+        marks = ",".join("?" * len(part))
+        cur.execute(
+            f"SELECT {_STATE_COLUMNS} FROM ledger_transfers WHERE org_id = ? AND livemode = ? AND id IN ({marks})",  # noqa: S608
+            (caller.org_id, caller.livemode, *part),
+        )
+        rows.extend(cur.fetchall())
+    cur.close()
+    dialect = session.get_bind().dialect
+    parse = LedgerTransfer.__table__.c.created.type.dialect_impl(dialect).result_processor(dialect, None) or _same
+    for row in rows:
+        values = list(row)
+        values[_META] = None if row[_META] is None else json.loads(row[_META])
+        values[_EXPIRES], values[_CREATED] = parse(row[_EXPIRES]), parse(row[_CREATED])
+        values[_LIVEMODE] = bool(row[_LIVEMODE])
+        found[row[1]] = TransferState(*values)
+    return found
+
+
+def row_format(session: Session, caller: Caller, now: datetime) -> RowFormat:
+    """Values as the driver takes them: on SQLite datetimes as the text SQLAlchemy itself stores
+    (so ORM reads and comparisons see the same format) and metadata as JSON text; psycopg's
+    binary COPY takes datetimes and dicts as they are."""
+    if is_postgresql(session):
+        return RowFormat(caller.org_id, now, _same, _same)
+    dialect = session.get_bind().dialect
+    stamp = LedgerTransfer.__table__.c.created.type.dialect_impl(dialect).bind_processor(dialect) or _same
+    return RowFormat(caller.org_id, stamp(now), stamp, json.dumps)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def insert_transfers(session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
+    """New transfers, each a tuple in ``ROW_COLUMNS`` order as the engine built it with ``row_format``."""
+    if not rows:
+        return
+    cur = _cursor(session)
+    if is_postgresql(session):
+        with cur.copy(f"COPY ledger_transfers ({_INSERT_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(_PG_ROW_TYPES)
             for row in rows:
                 copy.write_row(row)
     else:
-        marks = ",".join("?" * len(_TRANSFER_COLUMNS))
-        sql = f"INSERT INTO ledger_transfers ({', '.join(_TRANSFER_COLUMNS)}) VALUES ({marks})"  # noqa: S608
-        cur.executemany(sql, rows)
+        marks = ",".join("?" * len(ROW_COLUMNS))
+        cur.executemany(f"INSERT INTO ledger_transfers ({_INSERT_COLUMNS}) VALUES ({marks})", rows)  # noqa: S608
     cur.close()
 
 

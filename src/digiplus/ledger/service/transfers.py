@@ -13,8 +13,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -30,18 +30,31 @@ from digiplus.core.events import emit
 from digiplus.ledger.codes import BATCH_MAX, TransferFlags, TransferResult
 from digiplus.ledger.models import LedgerAccount, LedgerTransfer
 from digiplus.ledger.service import store
-from digiplus.ledger.service.engine import TransferEngine, TransferInput, TransferState
+from digiplus.ledger.service.engine import ROW_COLUMNS, TransferEngine, TransferInput, TransferState
 
 _POST_OR_VOID = int(TransferFlags.post_pending_transfer | TransferFlags.void_pending_transfer)
 _ATTEMPTS = 5
+_LEDGER, _AMOUNT = ROW_COLUMNS.index("ledger"), ROW_COLUMNS.index("amount")
 
 
-@dataclass(frozen=True, slots=True)
 class TransferOutcome:
-    index: int
-    id: str
-    result: TransferResult
-    transfer: TransferState | None  # the created transfer when ``result`` is ``ok``
+    """One item's result; ``transfer`` is the created transfer when ``result`` is ``ok`` (built on
+    first use, since a batch of 8,190 rarely needs all of them as objects)."""
+
+    __slots__ = ("_engine", "_row", "id", "index", "result")
+
+    def __init__(
+        self, index: int, id: str, result: TransferResult, engine: TransferEngine | None = None, row: int = -1
+    ) -> None:
+        self.index, self.id, self.result = index, id, result
+        self._engine, self._row = engine, row
+
+    @property
+    def transfer(self) -> TransferState | None:
+        return None if self._engine is None or self._row < 0 else self._engine.state(self._row)
+
+    def __repr__(self) -> str:
+        return f"TransferOutcome(index={self.index}, id={self.id!r}, result={self.result!s})"
 
 
 class _Retry(Exception):
@@ -84,14 +97,18 @@ def create_transfers(
                 if attempt == _ATTEMPTS - 1:
                     raise
     _expire_cached(session)
-    created = engine.created
-    if created:
-        _record_batch(session, caller, items, results, created, audit_action)
-    by_id = {t.id: t for t in created}
-    return [
-        TransferOutcome(i, t.id, code, by_id.get(t.id) if code is TransferResult.ok else None)
-        for i, (t, code) in enumerate(zip(items, results, strict=True))
-    ]
+    if engine.rows:
+        _record_batch(session, caller, items, results, engine.rows, audit_action)
+    out = []
+    row = 0
+    ok = TransferResult.ok
+    for i, (t, code) in enumerate(zip(items, results, strict=True)):
+        if code is ok:
+            out.append(TransferOutcome(i, t.id, code, engine, row))
+            row += 1
+        else:
+            out.append(TransferOutcome(i, t.id, code))
+    return out
 
 
 def _run(
@@ -113,9 +130,9 @@ def _run(
             if p.id in pending_ids:
                 account_ids |= {p.debit_account_id, p.credit_account_id}
         accounts = store.load_accounts(session, caller, account_ids, lock=False)
-    engine = TransferEngine(accounts, transfers, now, caller.livemode)
+    engine = TransferEngine(accounts, transfers, now, caller.livemode, store.row_format(session, caller, now))
     results = engine.run(items)
-    store.insert_transfers(session, caller, engine.created, now)
+    store.insert_transfers(session, engine.rows)
     store.update_accounts(session, accounts.values())
     store.update_pending_status(session, engine.resolved)
     return engine, results
@@ -133,21 +150,21 @@ def _record_batch(
     caller: Caller,
     items: list[TransferInput],
     results: list[TransferResult],
-    created: list[TransferState],
+    rows: list[tuple[Any, ...]],
     action: str,
 ) -> None:
     failed = Counter(str(r) for r in results if r is not TransferResult.ok)
     moved: Counter[str] = Counter()
-    for t in created:
-        moved[t.ledger] += t.amount
+    for row in rows:
+        moved[row[_LEDGER]] += row[_AMOUNT]
     summary = {
         "submitted": len(items),
-        "created": len(created),
+        "created": len(rows),
         "failed": sum(failed.values()),
         "failures": dict(sorted(failed.items())),
         "amount_by_ledger": dict(sorted(moved.items())),
-        "first_id": created[0].id,
-        "last_id": created[-1].id,
+        "first_id": rows[0][0],
+        "last_id": rows[-1][0],
     }
-    audit.record(session, caller, action, "ledger_transfer_batch", created[0].id, after=summary)
+    audit.record(session, caller, action, "ledger_transfer_batch", rows[0][0], after=summary)
     emit(session, caller, "ledger.transfers.created", {"object": "ledger_transfer_batch", **summary})
