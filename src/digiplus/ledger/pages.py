@@ -20,8 +20,8 @@ from digiplus.ledger.schemas import ID_PATTERN
 from digiplus.ledger.service import edges, reads
 from digiplus.web.deps import CallerDep, PageDep
 from digiplus.web.errors import page_router
-from digiplus.web.i18n import N_
-from digiplus.web.shell import NavItem, page_response
+from digiplus.web.i18n import DISPLAY_TIMEZONE, N_
+from digiplus.web.shell import NavItem, PageContext, page_response
 
 router = page_router()
 NAV = (NavItem(N_("Ledger"), "/ledger", "ledger", order=30),)
@@ -46,6 +46,34 @@ def format_amount(amount: int, ledger: str, *, locale: str, signed: bool = False
     return f"{ledger} {sign}{number}" if _is_iso_currency(ledger) else f"{sign}{number}"
 
 
+# Flags and pending states as a person reads them (the API keeps TigerBeetle's names).
+FLAG_LABELS = {
+    "linked": N_("linked"),
+    "debits_must_not_exceed_credits": N_("debits must not exceed credits"),
+    "credits_must_not_exceed_debits": N_("credits must not exceed debits"),
+    "history": N_("history"),
+    "closed": N_("closed"),
+    "pending": N_("pending"),
+    "post_pending_transfer": N_("posts a pending transfer"),
+    "void_pending_transfer": N_("voids a pending transfer"),
+    "balancing_debit": N_("balancing debit"),
+    "balancing_credit": N_("balancing credit"),
+    "posted": N_("posted"),
+    "voided": N_("voided"),
+    "expired": N_("expired"),
+}
+
+
+def _flag_label(page: PageContext, name: str) -> str:
+    label = FLAG_LABELS.get(name)
+    return page.gettext(label) if label else name
+
+
+def _wall_clock(moment: datetime) -> str:
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(DISPLAY_TIMEZONE).replace(tzinfo=None).isoformat()
+
+
 def _amount_formatter(locale: str) -> Callable[..., str]:
     return partial(format_amount, locale=locale)
 
@@ -59,7 +87,12 @@ def accounts_page(session: SessionDep, page: PageDep, caller: CallerDep, startin
     return page_response(
         page,
         "ledger/accounts.html",
-        {"accounts": listing["data"], "has_more": listing["has_more"], "amount": _amount_formatter(page.locale)},
+        {
+            "accounts": listing["data"],
+            "has_more": listing["has_more"],
+            "amount": _amount_formatter(page.locale),
+            "flag_label": partial(_flag_label, page),
+        },
     )
 
 
@@ -79,13 +112,18 @@ def account_page(
         session, caller, account_id, ListParams(limit=50, starting_after=starting_after), None, None
     )
     # The chart shows major units (TWD 1,234.50 as 1234.5): display only, the ledger keeps integers.
+    # Times are Taipei wall-clock times without an offset, so the browser's own zone does not shift them.
     scale = Decimal(1).scaleb(-minor_digits(account.ledger))
+    posted, pending = (
+        page.gettext(N_("Posted balance (credits − debits)")),
+        page.gettext(N_("Pending (credits − debits)")),
+    )
     points = [
-        {"time": p.created.isoformat(), "transfer": p.transfer_id, "series": series, "value": float(value * scale)}
+        {"time": _wall_clock(p.created), "transfer": p.transfer_id, "series": series, "value": float(value * scale)}
         for p in history
         for series, value in (
-            (page.gettext(N_("Posted balance (credits − debits)")), p.balance.net_credit),
-            (page.gettext(N_("Pending (credits − debits)")), p.balance.credits_pending - p.balance.debits_pending),
+            (posted, p.balance.net_credit),
+            (pending, p.balance.credits_pending - p.balance.debits_pending),
         )
     ]
     spec = {
@@ -95,13 +133,24 @@ def account_page(
         "data": {"values": points},
         "mark": {"type": "line", "interpolate": "step-after", "point": True},
         "encoding": {
-            "x": {"field": "time", "type": "temporal", "title": None},
+            "x": {
+                "field": "time",
+                "type": "temporal",
+                "title": None,
+                "axis": {"format": "%-m/%-d", "labelAngle": 0, "labelOverlap": "greedy"},
+            },
             "y": {"field": "value", "type": "quantitative", "title": account.ledger},
-            "color": {"field": "series", "type": "nominal", "title": None, "legend": {"orient": "bottom"}},
+            "color": {
+                "field": "series",
+                "type": "nominal",
+                "title": None,
+                "legend": {"orient": "bottom"},
+                "scale": {"domain": [posted, pending], "range": ["#1f5f8b", "#e8890c"]},
+            },
             "tooltip": [
                 {"field": "transfer"},
                 {"field": "value", "format": f",.{minor_digits(account.ledger)}f"},
-                {"field": "time", "type": "temporal"},
+                {"field": "time", "type": "temporal", "format": "%Y-%m-%d %H:%M"},
             ],
         },
     }
@@ -116,5 +165,6 @@ def account_page(
             "history": history,
             "chart_spec": json.dumps(spec),
             "amount": _amount_formatter(page.locale),
+            "flag_label": partial(_flag_label, page),
         },
     )
