@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 05:11:17.538487
+Create Date: 2026-11-27 06:16:32.285221
 """
 
 from __future__ import annotations
@@ -148,6 +148,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["org_id"], ["organizations.id"], name=op.f("fk_ledger_accounts_org_id_organizations")),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_ledger_accounts")),
         sa.UniqueConstraint("org_id", "livemode", "id", name="uq_ledger_accounts_org_mode_id"),
+        postgresql_with={"fillfactor": 50},
     )
     op.create_table(
         "ledger_transfers",
