@@ -62,8 +62,11 @@ def record(
     """Append one entry in the caller's transaction (the change and its audit row commit together)."""
     org = org_id if org_id is not None else (caller.org_id if caller else None)
     chain = org or PLATFORM_CHAIN
-    insert_ignore(session, AuditChainHead.__table__, {"chain": chain, "seq": 0, "hash": GENESIS})
-    head = session.scalars(select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()).one()
+    lock = select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
+    head = session.scalars(lock).one_or_none()
+    if head is None:  # the chain's first entry (the insert is skipped otherwise: one statement less per entry)
+        insert_ignore(session, AuditChainHead.__table__, {"chain": chain, "seq": 0, "hash": GENESIS})
+        head = session.scalars(lock).one()
     entry = AuditEntry(
         id=id_for("audit_entry"),
         chain=chain,
