@@ -16,7 +16,7 @@ from digiplus.identity import service
 from digiplus.identity.schemas import ApiKeyCreate, MemberCreate
 from digiplus.identity.serializers import api_key_public
 from digiplus.web.deps import CallerDep, CsrfDep, PageDep
-from digiplus.web.errors import page_router
+from digiplus.web.errors import invalid_field, page_router
 from digiplus.web.i18n import N_, ROLE_LABELS
 from digiplus.web.shell import NavItem, PageContext, page_response, redirect
 
@@ -35,7 +35,7 @@ def grantable_roles(caller: Caller) -> list[Role]:
 def _form_error(page: PageContext, exc: ValidationError | DigiplusError) -> str:
     if isinstance(exc, DigiplusError):
         return page.gettext(exc.message)
-    field = str(exc.errors()[0]["loc"][0]) if exc.errors() and exc.errors()[0]["loc"] else ""
+    field = invalid_field(exc)
     return page.gettext(N_("Please check the field “%(field)s”."), field=field)
 
 

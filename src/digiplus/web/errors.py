@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
@@ -39,6 +40,12 @@ class NoOrganization(Exception):
 
 class PageRoute(APIRoute):
     """The route class of every web page (errors on it are answered in HTML)."""
+
+
+def invalid_field(exc: ValidationError) -> str:
+    """The name of the first field a form failed on ("" when the error is not about one field)."""
+    errors = exc.errors()
+    return str(errors[0]["loc"][0]) if errors and errors[0]["loc"] else ""
 
 
 def page_router(**kwargs: Any) -> APIRouter:

@@ -155,7 +155,7 @@ class AuditPage:
 def list_entries(session: Session, caller: Caller, *, limit: int = 50, before_seq: int | None = None) -> AuditPage:
     """One page of the caller's org's entries (both modes), newest first, older than ``before_seq``."""
     require(caller.role, "audit.read")
-    org_chain = select(AuditEntry).where(AuditEntry.chain == caller.org_id)
+    org_chain = entries_query(caller)
     stmt = org_chain if before_seq is None else org_chain.where(AuditEntry.seq < before_seq)
     rows = list(session.scalars(stmt.order_by(AuditEntry.seq.desc()).limit(limit + 1)))
     entries = rows[:limit]

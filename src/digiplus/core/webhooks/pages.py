@@ -16,7 +16,7 @@ from digiplus.core.permissions import require
 from digiplus.core.webhooks import service
 from digiplus.core.webhooks.schemas import WebhookEndpointCreate
 from digiplus.web.deps import CallerDep, CsrfDep, PageDep
-from digiplus.web.errors import page_router
+from digiplus.web.errors import invalid_field, page_router
 from digiplus.web.i18n import N_
 from digiplus.web.shell import NavItem, PageContext, page_response, redirect
 
@@ -73,8 +73,7 @@ def create_webhook(
 
 
 def _validation_message(page: PageContext, exc: ValidationError) -> str:
-    errors = exc.errors()
-    field = str(errors[0]["loc"][0]) if errors and errors[0]["loc"] else ""
+    field = invalid_field(exc)
     if field == "enabled_events":
         return page.gettext(N_("Choose at least one event, or all events."))
     if field == "url":
