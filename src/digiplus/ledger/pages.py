@@ -9,12 +9,12 @@ from decimal import Decimal
 from functools import partial
 from typing import Annotated
 
-from babel.numbers import format_decimal, get_currency_precision, is_currency
 from fastapi import Path, Query
 from starlette.responses import Response
 
 from digiplus.core.api.deps import SessionDep
 from digiplus.core.api.pagination import ListParams
+from digiplus.core.money import CURRENCIES, display_amount
 from digiplus.core.permissions import require
 from digiplus.ledger.schemas import ID_PATTERN
 from digiplus.ledger.service import edges, reads
@@ -28,22 +28,13 @@ NAV = (NavItem(N_("Ledger"), "/ledger", "ledger", order=30),)
 Cursor = Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)]
 
 
-def _is_iso_currency(ledger: str) -> bool:
-    return len(ledger) == 3 and is_currency(ledger)
-
-
 def minor_digits(ledger: str) -> int:
     """Digits after the point of an ISO 4217 ledger (TWD 2, JPY 0, KWD 3); 0 for units such as points."""
-    return get_currency_precision(ledger) if _is_iso_currency(ledger) else 0
+    cur = CURRENCIES.get(ledger)
+    return cur.exponent if cur else 0
 
 
-def format_amount(amount: int, ledger: str, *, locale: str, signed: bool = False) -> str:
-    """An amount in minor units as a person reads it: ``TWD 1,234.50``, ``JPY 4,800``; points as ``1,234``."""
-    digits = minor_digits(ledger)
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    number = format_decimal(Decimal(abs(amount)).scaleb(-digits), format=pattern, locale=locale)
-    sign = "−" if amount < 0 else ("+" if signed and amount > 0 else "")
-    return f"{ledger} {sign}{number}" if _is_iso_currency(ledger) else f"{sign}{number}"
+format_amount = display_amount
 
 
 # Flags and pending states as a person reads them (the API keeps TigerBeetle's names).
