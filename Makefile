@@ -20,8 +20,10 @@ demo: setup
 	$(VENV)/digiplus demo
 
 # pytest prints each skipped test with its reason (-rs): e.g. browser tests without /usr/bin/chromium.
+# One pytest-xdist worker per core; each worker has its own database (tests/conftest.py).
+TEST_WORKERS ?= auto
 test: setup lint
-	$(VENV)/pytest
+	$(VENV)/pytest -n $(TEST_WORKERS)
 
 lint: setup
 	$(VENV)/ruff check src tests benchmarks migrations

@@ -24,10 +24,27 @@ from digiplus.registry import load_models
 from digiplus.settings import get_settings
 
 
+def _worker_database_url(url: str, worker_id: str) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (``test_gw0``…), made on first use."""
+    if worker_id == "master" or not url.startswith("postgresql"):
+        return url
+    from sqlalchemy import create_engine, make_url, text
+
+    base = make_url(url)
+    name = f"{base.database}_{worker_id}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
-def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+def database(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Database]:
     data_dir = tmp_path_factory.mktemp("var")
     url = os.environ.get("DIGIPLUS_TEST_DATABASE_URL") or f"sqlite:///{data_dir}/test.db"
+    url = _worker_database_url(url, worker_id)
     os.environ["DIGIPLUS_DATABASE_URL"] = url
     os.environ["DIGIPLUS_DATA_DIR"] = str(data_dir)
     os.environ["DIGIPLUS_WORKER_ENABLED"] = "false"

@@ -67,7 +67,9 @@ def start(book: Book, tmp_path: Path, n: int, batches: int) -> list[tuple[multip
     procs = []
     for number in range(n):
         ack = tmp_path / f"acks{number}.txt"
-        p = ctx.Process(target=writer, args=(URL, book.caller.org_id, number, batches, str(ack)))
+        p = ctx.Process(
+            target=writer, args=(os.environ["DIGIPLUS_DATABASE_URL"], book.caller.org_id, number, batches, str(ack))
+        )
         p.start()
         procs.append((p, ack))
     return procs
