@@ -84,3 +84,11 @@ def test_convert_rounds_once_to_the_target_exponent() -> None:
 def test_minor_round_trips_through_major(code: str, minor: int) -> None:
     assert to_minor(format_minor(minor, code), code) == minor
     assert to_minor(to_major(minor, code), code) == minor
+
+
+def test_the_table_is_iso_4217_with_unique_numeric_codes() -> None:
+    assert len(CURRENCIES) >= 160
+    assert len({c.numeric for c in CURRENCIES.values()}) == len(CURRENCIES)
+    assert all(len(c.numeric) == 3 and c.numeric.isdigit() for c in CURRENCIES.values())
+    assert currency_by_numeric("643") == CURRENCIES["RUB"] and currency_by_numeric("032") == CURRENCIES["ARS"]
+    assert (currency("BHD").exponent, currency("CLF").exponent, currency("XOF").exponent) == (3, 4, 0)

@@ -6,9 +6,8 @@ currency has, turns a written amount ("23.72") into minor units — refusing mor
 precision than the currency allows — and converts between currencies with a stated
 rounding rule. Floats never appear.
 
-The table follows ISO 4217 (the SIX list, 2026 edition) for the currencies of Taiwan's
-western and New Southbound markets and the other majors; a code missing from it is
-refused rather than guessed.
+The table is ISO 4217's list of active currencies; a code missing from it is refused
+rather than guessed.
 """
 
 from __future__ import annotations
@@ -30,62 +29,55 @@ class Currency:
     exponent: int  # minor-unit decimals: TWD 2, JPY 0, KWD 3
 
 
-# code: (numeric, exponent). ISO 4217 minor units; TWD is 2 in ISO even though coins stop at 1 dollar.
+# ISO 4217 list one (active currencies, the 2025 amendments included: XCG, ZWG, SLE, VED);
+# "CODE numeric" pairs. Minor units are 2 unless listed below. Funds codes (BOV, CHE, CHW,
+# CLF, COU, MXV, USN, UYI, UYW) are kept because EMVCo codes may carry any ISO currency.
+_ISO_4217 = """
+AED 784 AFN 971 ALL 008 AMD 051 AOA 973 ARS 032 AUD 036 AWG 533 AZN 944 BAM 977 BBD 052
+BDT 050 BGN 975 BHD 048 BIF 108 BMD 060 BND 096 BOB 068 BOV 984 BRL 986 BSD 044 BTN 064
+BWP 072 BYN 933 BZD 084 CAD 124 CDF 976 CHE 947 CHF 756 CHW 948 CLF 990 CLP 152 CNY 156
+COP 170 COU 970 CRC 188 CUP 192 CVE 132 CZK 203 DJF 262 DKK 208 DOP 214 DZD 012 EGP 818
+ERN 232 ETB 230 EUR 978 FJD 242 FKP 238 GBP 826 GEL 981 GHS 936 GIP 292 GMD 270 GNF 324
+GTQ 320 GYD 328 HKD 344 HNL 340 HTG 332 HUF 348 IDR 360 ILS 376 INR 356 IQD 368 IRR 364
+ISK 352 JMD 388 JOD 400 JPY 392 KES 404 KGS 417 KHR 116 KMF 174 KPW 408 KRW 410 KWD 414
+KYD 136 KZT 398 LAK 418 LBP 422 LKR 144 LRD 430 LSL 426 LYD 434 MAD 504 MDL 498 MGA 969
+MKD 807 MMK 104 MNT 496 MOP 446 MRU 929 MUR 480 MVR 462 MWK 454 MXN 484 MXV 979 MYR 458
+MZN 943 NAD 516 NGN 566 NIO 558 NOK 578 NPR 524 NZD 554 OMR 512 PAB 590 PEN 604 PGK 598
+PHP 608 PKR 586 PLN 985 PYG 600 QAR 634 RON 946 RSD 941 RUB 643 RWF 646 SAR 682 SBD 090
+SCR 690 SDG 938 SEK 752 SGD 702 SHP 654 SLE 925 SOS 706 SRD 968 SSP 728 STN 930 SVC 222
+SYP 760 SZL 748 THB 764 TJS 972 TMT 934 TND 788 TOP 776 TRY 949 TTD 780 TWD 901 TZS 834
+UAH 980 UGX 800 USD 840 USN 997 UYI 940 UYU 858 UYW 927 UZS 860 VED 926 VES 928 VND 704
+VUV 548 WST 882 XAF 950 XCD 951 XCG 532 XOF 952 XPF 953 YER 886 ZAR 710 ZMW 967 ZWG 924
+"""
+_EXPONENTS = {
+    **dict.fromkeys(
+        [
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ],
+        0,
+    ),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+    **dict.fromkeys(["CLF", "UYW"], 4),
+}  # ISO 4217 minor units; TWD is 2 in ISO even though coins stop at 1 dollar
+_PAIRS = _ISO_4217.split()
 _TABLE: dict[str, tuple[str, int]] = {
-    "TWD": ("901", 2),
-    "USD": ("840", 2),
-    "EUR": ("978", 2),
-    "GBP": ("826", 2),
-    "CHF": ("756", 2),
-    "SEK": ("752", 2),
-    "NOK": ("578", 2),
-    "DKK": ("208", 2),
-    "PLN": ("985", 2),
-    "CZK": ("203", 2),
-    "HUF": ("348", 2),
-    "CAD": ("124", 2),
-    "MXN": ("484", 2),
-    "BRL": ("986", 2),
-    "CLP": ("152", 0),
-    "ISK": ("352", 0),
-    "JPY": ("392", 0),
-    "KRW": ("410", 0),
-    "CNY": ("156", 2),
-    "HKD": ("344", 2),
-    "MOP": ("446", 2),
-    "SGD": ("702", 2),
-    "MYR": ("458", 2),
-    "THB": ("764", 2),
-    "VND": ("704", 0),
-    "IDR": ("360", 2),
-    "PHP": ("608", 2),
-    "BND": ("096", 2),
-    "KHR": ("116", 2),
-    "LAK": ("418", 2),
-    "MMK": ("104", 2),
-    "INR": ("356", 2),
-    "BDT": ("050", 2),
-    "PKR": ("586", 2),
-    "LKR": ("144", 2),
-    "NPR": ("524", 2),
-    "BTN": ("064", 2),
-    "MVR": ("462", 2),
-    "AUD": ("036", 2),
-    "NZD": ("554", 2),
-    "AED": ("784", 2),
-    "SAR": ("682", 2),
-    "QAR": ("634", 2),
-    "TRY": ("949", 2),
-    "ILS": ("376", 2),
-    "ZAR": ("710", 2),
-    "KWD": ("414", 3),
-    "BHD": ("048", 3),
-    "OMR": ("512", 3),
-    "JOD": ("400", 3),
-    "TND": ("788", 3),
-    "XAF": ("950", 0),
-    "XOF": ("952", 0),
-    "UGX": ("800", 0),
+    code: (numeric, _EXPONENTS.get(code, 2)) for code, numeric in zip(_PAIRS[::2], _PAIRS[1::2], strict=True)
 }
 
 CURRENCIES: dict[str, Currency] = {code: Currency(code, num, exp) for code, (num, exp) in _TABLE.items()}
