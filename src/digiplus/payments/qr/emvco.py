@@ -4,13 +4,13 @@ Rules checked on decoding (each failure is one reason in ``DecodedQR.errors``):
 
 * structure: two-digit ids and lengths, no declared length beyond the data, at most 512
   characters, no id twice (top level or inside a template), 00 first, 63 last;
-* mandatory: 00 (= "01"), 52, 53, 58, 59, 60, 63 and a merchant account (02–51) — except
+* mandatory: 00 (= "01"; DuitNow codes also write "02"), 52, 53, 58, 59, 60, 63 and a merchant account (02–51) — except
   that PromptPay and VietQR transfer codes, whose national specs make 52, 59 and 60 optional,
   may leave those three out;
 * formats: 01 is 11 or 12; 52 four digits; 53 a known ISO 4217 numeric code; 54 digits with
   an optional '.', at most 13 characters, more than zero, no more decimals than the currency
-  has; 55 01/02/03 with 56 or 57 when it says so; 58 two capital letters; 63 four uppercase hex
-  digits equal to the CRC-16/CCITT-FALSE of the UTF-8 bytes up to and including "6304";
+  has; 55 01/02/03 with 56 or 57 when it says so; 58 two capital letters; 63 four hex
+  digits (either case; Indian banks print lowercase) equal to the CRC-16/CCITT-FALSE of the UTF-8 bytes up to and including "6304";
 * templates (26–51, 62, 64, 80–99) must split into sub-tags; 26–51 and 80–99 carry a
   globally unique id in 00; 64 carries 00 (language) and 01 (alternate name); 62/09 is made of
   A, M and E.
@@ -33,6 +33,7 @@ from digiplus.payments.qr.schemes import (
     account_from_template,
     lenient_scheme,
     main_account,
+    main_scheme,
 )
 from digiplus.payments.qr.tlv import element, split_tlv
 
@@ -49,7 +50,8 @@ MANDATORY = {
 _LENIENT_OPTIONAL = {"52", "59", "60"}
 _AMOUNT = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)\Z")
 _PERCENT = re.compile(r"\d{1,2}(?:\.\d{1,2})?\Z")
-_HEX4 = re.compile(r"[0-9A-F]{4}\Z")
+_HEX4 = re.compile(r"[0-9A-Fa-f]{4}\Z")
+_FORMAT_INDICATORS: dict[str | None, tuple[str, ...]] = {"duitnow": ("01", "02")}
 _COUNTRY = re.compile(r"[A-Z]{2}\Z")
 
 
@@ -109,8 +111,6 @@ def decode_emvco(text: str) -> DecodedQR:
 
     if elements and elements[0].id != "00":
         errors.append("tag 00 (payload format indicator) must come first")
-    if "00" in raw and raw["00"] != "01":
-        errors.append(f"tag 00: payload format indicator must be '01', got {raw['00']!r}")
 
     tags: dict[str, TagValue] = {}
     accounts: list[MerchantAccount] = []
@@ -127,6 +127,9 @@ def decode_emvco(text: str) -> DecodedQR:
             if 2 <= int(tag) <= 25:
                 accounts.append(account_from_card_tag(tag, value))
 
+    # DuitNow (PayNet, Malaysia) codes in the field write 02 here; EMVCo itself only knows 01.
+    if "00" in raw and raw["00"] not in _FORMAT_INDICATORS.get(main_scheme(accounts), ("01",)):
+        errors.append(f"tag 00: payload format indicator must be '01', got {raw['00']!r}")
     lenient = lenient_scheme(accounts)
     for tag, name in MANDATORY.items():
         if tag not in raw and not (lenient and tag in _LENIENT_OPTIONAL):
@@ -140,10 +143,10 @@ def decode_emvco(text: str) -> DecodedQR:
         if not split.error and elements[-1].id != "63":
             errors.append("tag 63 (CRC) must be the last element")
         if not _HEX4.match(crc):
-            errors.append(f"tag 63: CRC {crc!r} is not four uppercase hexadecimal digits")
+            errors.append(f"tag 63: CRC {crc!r} is not four hexadecimal digits")
         else:
             computed = emvco_crc(text[: crc_element.start + 4])
-            if computed != crc:
+            if computed != crc.upper():
                 errors.append(f"tag 63: CRC mismatch: the payload says {crc}, its content gives {computed}")
 
     initiation = raw.get("01")

@@ -162,3 +162,8 @@ def main_account(accounts: list[MerchantAccount]) -> MerchantAccount | None:
         if rank > best_rank:
             best, best_rank = account, rank
     return best
+
+
+def main_scheme(accounts: list[MerchantAccount]) -> str | None:
+    main = main_account(accounts)
+    return main.scheme if main else None
