@@ -78,6 +78,17 @@ def _check_time(param: str, value: str, fmt: str, errors: list[str]) -> None:
         errors.append(f"{param}: {value!r} is not a date in the form {fmt.replace('%', '')}")
 
 
+def _check_path(name: str, country_code: str, kind: str, version: str, errors: list[str]) -> None:
+    if not name:
+        errors.append("the service name (first path segment) is empty")
+    if not (len(country_code) == 3 and _DIGITS.match(country_code)):
+        errors.append(f"country {country_code!r} is not an ISO 3166 numeric code (158 for Taiwan)")
+    if kind not in KINDS:
+        errors.append(f"transaction type {kind!r} is not 01 (purchase), 02 (transfer) or 03 (bill payment)")
+    if not re.fullmatch(r"V[0-9]+", version):
+        errors.append(f"version {version!r} is not of the form V1")
+
+
 def decode_twqr(payload: str) -> DecodedQR:
     errors: list[str] = []
     text = unquote(payload) if payload[:16].upper().startswith("TWQRP%3A") else payload
@@ -89,20 +100,15 @@ def decode_twqr(payload: str) -> DecodedQR:
     path, _, query = rest.partition("?")
     segments = path.split("/")
     tags: dict[str, TagValue] = {}
-    if len(segments) != 4:
+    shape_ok = len(segments) == 4
+    if not shape_ok:
         errors.append(f"the path must be <service name>/<country>/<type>/<version>, got {path!r}")
         segments = [*segments, "", "", "", ""][:4]
     name_raw, country_code, kind, version = segments
     name = _service_name(name_raw)
     tags.update({"service_name": name, "country_code": country_code, "transaction_type": kind, "version": version})
-    if not name:
-        errors.append("the service name (first path segment) is empty")
-    if not (len(country_code) == 3 and _DIGITS.match(country_code)):
-        errors.append(f"country {country_code!r} is not an ISO 3166 numeric code (158 for Taiwan)")
-    if kind not in KINDS:
-        errors.append(f"transaction type {kind!r} is not 01 (purchase), 02 (transfer) or 03 (bill payment)")
-    if not re.fullmatch(r"V[0-9]+", version):
-        errors.append(f"version {version!r} is not of the form V1")
+    if shape_ok:
+        _check_path(name, country_code, kind, version, errors)
 
     params: dict[str, str] = {}
     names: list[str] = []
