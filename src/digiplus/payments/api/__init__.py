@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from digiplus.payments.api.qr import router as qr_router
+
 router = APIRouter()
+router.include_router(qr_router)

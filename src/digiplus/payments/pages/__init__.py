@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from digiplus.payments.pages.qr import NAV as QR_NAV
+from digiplus.payments.pages.qr import router as qr_router
 from digiplus.web.errors import page_router
 from digiplus.web.shell import NavItem
 
 router = page_router()
-NAV: tuple[NavItem, ...] = ()
+router.include_router(qr_router)
+NAV: tuple[NavItem, ...] = (*QR_NAV,)
