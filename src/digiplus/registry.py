@@ -17,6 +17,7 @@ MODULES = (
     "digiplus.core.webhooks",
     "digiplus.core.audit",
     "digiplus.ledger",
+    "digiplus.payments",
     "digiplus.web",
     "digiplus.demo",
 )
