@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 14:02:42.708549
+Create Date: 2026-12-01 14:10:50.259193
 """
 
 from __future__ import annotations

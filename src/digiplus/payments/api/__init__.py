@@ -4,4 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from digiplus.payments.api import accounts, intents, wallets
+
 router = APIRouter()
+router.include_router(wallets.router)
+router.include_router(intents.router)
+router.include_router(accounts.router)

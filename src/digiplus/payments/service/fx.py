@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from digiplus.core import audit
 from digiplus.core.context import Caller
 from digiplus.core.db import utcnow
-from digiplus.core.errors import ValidationFailed
+from digiplus.core.errors import InvalidRequest, ValidationFailed
 from digiplus.core.ids import id_for
 from digiplus.core.money import FxRate, FxRateSource, check_minor, convert, currency
 from digiplus.core.tenancy import get_owned
@@ -143,7 +143,7 @@ def usable_quote(
     """The caller's quote, locked, unexpired, unused and for exactly this exchange."""
     quote = get_owned(session, FxQuote, quote_id, caller, for_update=True, param="fx_quote")
     if quote.payment_intent_id is not None:
-        raise ValidationFailed(f"The FX quote {quote.id} was used already.", param="fx_quote", code="fx_quote_used")
+        raise InvalidRequest(f"The FX quote {quote.id} was used already.", param="fx_quote", code="fx_quote_used")
     if quote.expires_at <= utcnow():
         raise Expired(
             f"The FX quote {quote.id} expired at {quote.expires_at.isoformat()}; ask for a new one.",
@@ -151,7 +151,7 @@ def usable_quote(
             code="fx_quote_expired",
         )
     if (quote.sell_currency, quote.buy_currency, quote.buy_amount) != (sell_currency, buy_currency, buy_amount):
-        raise ValidationFailed(
+        raise InvalidRequest(
             f"The FX quote {quote.id} is for {quote.buy_amount} {quote.buy_currency} from {quote.sell_currency}, "
             f"not {buy_amount} {buy_currency} from {sell_currency}.",
             param="fx_quote",

@@ -236,3 +236,23 @@ def history(session: Session, caller: Caller, wallet_id: str, params: ListParams
     page = account_transfers(session, ledger_books, wallet.ledger_account_id, params, entry)
     page["url"] = f"/v1/wallets/{wallet_id}/history"
     return page
+
+
+def wallet_data(session: Session, wallet: Wallet) -> dict[str, Any]:
+    from digiplus.payments.service.limits import limits_for, verification_level
+
+    balance = wallet_balance(session, wallet)
+    level = verification_level(session, wallet)
+    per_payment, daily, monthly = limits_for(level)
+    return {
+        "id": wallet.id,
+        "object": "wallet",
+        "created": int(wallet.created.timestamp()),
+        "livemode": wallet.livemode,
+        "currency": wallet.currency,
+        "available": balance.available,
+        "held": balance.held,
+        "incoming": balance.incoming,
+        "verification_level": level,
+        "limits": {"per_payment": per_payment, "daily": daily, "monthly": monthly},
+    }
