@@ -78,15 +78,15 @@ def platform_books(session: Session, livemode: bool, *, on_behalf_of: Caller | N
 
 
 def wallet_account(org_id: str, currency: str) -> str:
-    return f"wallet_{org_id}_{currency}"
+    return f"w_{org_id}_{currency}"
 
 
 def merchant_pending_account(org_id: str, currency: str) -> str:
-    return f"mpend_{org_id}_{currency}"
+    return f"mp_{org_id}_{currency}"
 
 
 def merchant_available_account(org_id: str, currency: str) -> str:
-    return f"mavail_{org_id}_{currency}"
+    return f"ma_{org_id}_{currency}"
 
 
 def fee_revenue_account(currency: str) -> str:

@@ -1,6 +1,6 @@
 """The ledger side of a payment intent: authorise (hold), capture (post + fee), release (void).
 
-Transfer ids derive from the intent id (``pi_…_auth``, ``pi_…_capture``, ``pi_…_fee``,
+Transfer ids derive from the intent id (``pi_…_auth`` (or ``pi_…_charge``), ``pi_…_cap``, ``pi_…_fee``,
 ``pi_…_void``; ``pi_…_fxin`` / ``pi_…_fxout`` for a cross-border payment), so booking an
 intent twice is impossible: the ledger answers ``exists``. Every batch is one linked chain —
 all of it happens or none of it.
@@ -96,13 +96,13 @@ def capture_items(intent: PaymentIntent, amount: int, fee_plan: str) -> tuple[li
     """Post ``amount`` of the hold (the rest is released) and book the fee: (items, fee, wallet amount)."""
     pi = intent.id
     if intent.fx_quote_id is None:
-        items = [TransferInput(id=f"{pi}_capture", pending_id=f"{pi}_auth", amount=amount, flags=POST)]
+        items = [TransferInput(id=f"{pi}_cap", pending_id=f"{pi}_auth", amount=amount, flags=POST)]
         wallet_amount = amount
     else:
         wallet_amount = wallet_share(intent.wallet_amount, amount, intent.amount)
         items = [
-            TransferInput(id=f"{pi}_fxin_capture", pending_id=f"{pi}_fxin", amount=wallet_amount, flags=POST),
-            TransferInput(id=f"{pi}_fxout_capture", pending_id=f"{pi}_fxout", amount=amount, flags=POST),
+            TransferInput(id=f"{pi}_fxincap", pending_id=f"{pi}_fxin", amount=wallet_amount, flags=POST),
+            TransferInput(id=f"{pi}_fxoutcap", pending_id=f"{pi}_fxout", amount=amount, flags=POST),
         ]
     fee_items, fee = fee_item(intent, amount, fee_plan)
     return items + fee_items, fee, wallet_amount
@@ -133,8 +133,8 @@ def void_items(intent: PaymentIntent) -> list[TransferInput]:
     if intent.fx_quote_id is None:
         return [TransferInput(id=f"{pi}_void", pending_id=f"{pi}_auth", flags=VOID)]
     return [
-        TransferInput(id=f"{pi}_fxin_void", pending_id=f"{pi}_fxin", flags=VOID),
-        TransferInput(id=f"{pi}_fxout_void", pending_id=f"{pi}_fxout", flags=VOID),
+        TransferInput(id=f"{pi}_fxinvoid", pending_id=f"{pi}_fxin", flags=VOID),
+        TransferInput(id=f"{pi}_fxoutvoid", pending_id=f"{pi}_fxout", flags=VOID),
     ]
 
 

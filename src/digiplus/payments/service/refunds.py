@@ -118,7 +118,7 @@ def _book(session: Session, caller: Caller, intent: PaymentIntent, refund: Refun
         ledger_books,
         [
             TransferInput(
-                id=f"{refund.id}_pending",
+                id=f"{refund.id}_pend",
                 debit_account_id=books.merchant_pending_account(org, cur),
                 credit_account_id=target,
                 amount=refund.amount,
@@ -140,7 +140,7 @@ def _book(session: Session, caller: Caller, intent: PaymentIntent, refund: Refun
     if rest:
         items.append(
             TransferInput(
-                id=f"{refund.id}_available",
+                id=f"{refund.id}_avail",
                 debit_account_id=books.merchant_available_account(org, cur),
                 credit_account_id=target,
                 amount=rest,
