@@ -34,6 +34,11 @@ def test_refund_beyond_merchant_funds_fails_and_moves_nothing(
     assert (partial["status"], partial["from_pending_settlement"], partial["from_available"]) == ("succeeded", 99_20, 0)
     assert ok(payer.get(f"/v1/wallets/{wallet['id']}"))["available"] == 499_20
     events = ok(shop.get("/v1/events", params={"type": "refund.*", "limit": 10}))
-    assert [e["type"] for e in events["data"]] == ["refund.succeeded", "refund.created", "refund.failed", "refund.created"]
+    assert [e["type"] for e in events["data"]] == [
+        "refund.succeeded",
+        "refund.created",
+        "refund.failed",
+        "refund.created",
+    ]
     with db.session() as session:
         assert verify_ledger(session).ok
