@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 06:16:32.285221
+Create Date: 2026-12-01 14:10:50.259193
 """
 
 from __future__ import annotations
@@ -212,6 +212,91 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_memberships_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "payments_bank_accounts",
+        sa.Column("bank_code", sa.String(length=3), nullable=False),
+        sa.Column("account_number", sa.String(length=20), nullable=False),
+        sa.Column("holder_name", sa.String(length=100), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_payments_bank_accounts_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments_bank_accounts")),
+    )
+    with op.batch_alter_table("payments_bank_accounts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payments_bank_accounts_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "payments_fx_quotes",
+        sa.Column("sell_currency", sa.String(length=3), nullable=False),
+        sa.Column("sell_amount", sa.BigInteger(), nullable=False),
+        sa.Column("buy_currency", sa.String(length=3), nullable=False),
+        sa.Column("buy_amount", sa.BigInteger(), nullable=False),
+        sa.Column("mid_rate", sa.String(length=40), nullable=False),
+        sa.Column("rate", sa.String(length=40), nullable=False),
+        sa.Column("spread_bps", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=100), nullable=False),
+        sa.Column("rate_as_of", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("payment_intent_id", sa.String(length=40), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_payments_fx_quotes_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments_fx_quotes")),
+    )
+    with op.batch_alter_table("payments_fx_quotes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payments_fx_quotes_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "payments_platform_books",
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_payments_platform_books_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_payments_platform_books")),
+    )
+    op.create_table(
+        "payments_wallet_profiles",
+        sa.Column("verification_level", sa.Integer(), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_payments_wallet_profiles_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments_wallet_profiles")),
+        sa.UniqueConstraint("org_id", "livemode", name="uq_payments_wallet_profiles_org_mode"),
+    )
+    with op.batch_alter_table("payments_wallet_profiles", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payments_wallet_profiles_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "payments_wallets",
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("ledger_account_id", sa.String(length=64), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_payments_wallets_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments_wallets")),
+        sa.UniqueConstraint("org_id", "livemode", "currency", name="uq_payments_wallets_org_mode_cur"),
+    )
+    with op.batch_alter_table("payments_wallets", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payments_wallets_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
         "web_sessions",
         sa.Column("id", sa.String(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
@@ -249,6 +334,183 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_webhook_endpoints_org_id"), ["org_id"], unique=False)
 
     op.create_table(
+        "payments_bank_transfers",
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("wallet_id", sa.String(), nullable=False),
+        sa.Column("bank_account_id", sa.String(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("failure_code", sa.String(length=40), nullable=True),
+        sa.Column("failure_message", sa.String(length=200), nullable=True),
+        sa.Column("bank_reference", sa.String(length=64), nullable=True),
+        sa.Column("transfer_id", sa.String(length=64), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["bank_account_id"],
+            ["payments_bank_accounts.id"],
+            name=op.f("fk_payments_bank_transfers_bank_account_id_payments_bank_accounts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_payments_bank_transfers_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["wallet_id"], ["payments_wallets.id"], name=op.f("fk_payments_bank_transfers_wallet_id_payments_wallets")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments_bank_transfers")),
+    )
+    with op.batch_alter_table("payments_bank_transfers", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payments_bank_transfers_org_id"), ["org_id"], unique=False)
+        batch_op.create_index("ix_payments_bank_transfers_wallet_created", ["wallet_id", "created"], unique=False)
+
+    op.create_table(
+        "payments_merchant_profiles",
+        sa.Column("display_name", sa.String(length=100), nullable=False),
+        sa.Column("city", sa.String(length=60), nullable=False),
+        sa.Column("mcc", sa.String(length=4), nullable=False),
+        sa.Column("scenario", sa.String(length=40), nullable=False),
+        sa.Column("settlement_currency", sa.String(length=3), nullable=False),
+        sa.Column("fee_plan", sa.String(length=40), nullable=False),
+        sa.Column("bank_account_id", sa.String(), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["bank_account_id"],
+            ["payments_bank_accounts.id"],
+            name=op.f("fk_payments_merchant_profiles_bank_account_id_payments_bank_accounts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_payments_merchant_profiles_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments_merchant_profiles")),
+        sa.UniqueConstraint("org_id", "livemode", name="uq_payments_merchant_profiles_org_mode"),
+    )
+    with op.batch_alter_table("payments_merchant_profiles", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payments_merchant_profiles_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "payments_payment_codes",
+        sa.Column("wallet_id", sa.String(), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("last4", sa.String(length=4), nullable=False),
+        sa.Column("expires_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("payment_intent_id", sa.String(length=40), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_payments_payment_codes_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["wallet_id"], ["payments_wallets.id"], name=op.f("fk_payments_payment_codes_wallet_id_payments_wallets")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments_payment_codes")),
+        sa.UniqueConstraint("code_hash", name=op.f("uq_payments_payment_codes_code_hash")),
+    )
+    with op.batch_alter_table("payments_payment_codes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payments_payment_codes_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "payments_payment_intents",
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("status", sa.String(length=32), nullable=False),
+        sa.Column("capture_method", sa.String(length=10), nullable=False),
+        sa.Column("description", sa.String(length=500), nullable=True),
+        sa.Column("mcc", sa.String(length=4), nullable=False),
+        sa.Column("scenario", sa.String(length=40), nullable=False),
+        sa.Column("amount_capturable", sa.BigInteger(), nullable=False),
+        sa.Column("amount_received", sa.BigInteger(), nullable=False),
+        sa.Column("amount_refunded", sa.BigInteger(), nullable=False),
+        sa.Column("fee_amount", sa.BigInteger(), nullable=False),
+        sa.Column("payment_method_type", sa.String(length=20), nullable=True),
+        sa.Column("payer_org_id", sa.String(), nullable=True),
+        sa.Column("payer_wallet_id", sa.String(), nullable=True),
+        sa.Column("wallet_currency", sa.String(length=3), nullable=True),
+        sa.Column("wallet_amount", sa.BigInteger(), nullable=False),
+        sa.Column("wallet_amount_refunded", sa.BigInteger(), nullable=False),
+        sa.Column("fx_quote_id", sa.String(), nullable=True),
+        sa.Column("confirmed_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("captured_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("canceled_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cancellation_reason", sa.String(length=40), nullable=True),
+        sa.Column("last_payment_error", sa.JSON(), nullable=True),
+        sa.Column("next_action", sa.JSON(), nullable=True),
+        sa.Column("transfer_ids", sa.JSON(), nullable=True),
+        sa.Column("metadata", sa.JSON(), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["fx_quote_id"],
+            ["payments_fx_quotes.id"],
+            name=op.f("fk_payments_payment_intents_fx_quote_id_payments_fx_quotes"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_payments_payment_intents_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["payer_org_id"], ["organizations.id"], name=op.f("fk_payments_payment_intents_payer_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["payer_wallet_id"],
+            ["payments_wallets.id"],
+            name=op.f("fk_payments_payment_intents_payer_wallet_id_payments_wallets"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments_payment_intents")),
+    )
+    with op.batch_alter_table("payments_payment_intents", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payments_payment_intents_org_id"), ["org_id"], unique=False)
+        batch_op.create_index("ix_payments_payment_intents_org_status", ["org_id", "livemode", "status"], unique=False)
+        batch_op.create_index(
+            "ix_payments_payment_intents_wallet_confirmed", ["payer_wallet_id", "confirmed_at"], unique=False
+        )
+
+    op.create_table(
+        "payments_wallet_transfers",
+        sa.Column("from_wallet_id", sa.String(), nullable=False),
+        sa.Column("to_wallet_id", sa.String(), nullable=False),
+        sa.Column("to_org_id", sa.String(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("description", sa.String(length=200), nullable=True),
+        sa.Column("transfer_id", sa.String(length=64), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["from_wallet_id"],
+            ["payments_wallets.id"],
+            name=op.f("fk_payments_wallet_transfers_from_wallet_id_payments_wallets"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_payments_wallet_transfers_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["to_org_id"], ["organizations.id"], name=op.f("fk_payments_wallet_transfers_to_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["to_wallet_id"],
+            ["payments_wallets.id"],
+            name=op.f("fk_payments_wallet_transfers_to_wallet_id_payments_wallets"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments_wallet_transfers")),
+    )
+    with op.batch_alter_table("payments_wallet_transfers", schema=None) as batch_op:
+        batch_op.create_index("ix_payments_wallet_transfers_from_created", ["from_wallet_id", "created"], unique=False)
+        batch_op.create_index(batch_op.f("ix_payments_wallet_transfers_org_id"), ["org_id"], unique=False)
+        batch_op.create_index("ix_payments_wallet_transfers_to", ["to_wallet_id"], unique=False)
+
+    op.create_table(
         "webhook_deliveries",
         sa.Column("endpoint_id", sa.String(), nullable=False),
         sa.Column("event_id", sa.String(), nullable=False),
@@ -283,6 +545,36 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_webhook_deliveries_org_id"), ["org_id"], unique=False)
 
     op.create_table(
+        "payments_refunds",
+        sa.Column("payment_intent_id", sa.String(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("reason", sa.String(length=40), nullable=True),
+        sa.Column("failure_reason", sa.String(length=60), nullable=True),
+        sa.Column("wallet_amount", sa.BigInteger(), nullable=False),
+        sa.Column("from_pending", sa.BigInteger(), nullable=False),
+        sa.Column("from_available", sa.BigInteger(), nullable=False),
+        sa.Column("transfer_ids", sa.JSON(), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_payments_refunds_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["payment_intent_id"],
+            ["payments_payment_intents.id"],
+            name=op.f("fk_payments_refunds_payment_intent_id_payments_payment_intents"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments_refunds")),
+    )
+    with op.batch_alter_table("payments_refunds", schema=None) as batch_op:
+        batch_op.create_index("ix_payments_refunds_intent", ["payment_intent_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_payments_refunds_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
         "webhook_attempts",
         sa.Column("id", sa.String(), nullable=False),
         sa.Column("delivery_id", sa.String(), nullable=False),
@@ -313,6 +605,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_webhook_attempts_delivery_id"))
 
     op.drop_table("webhook_attempts")
+    with op.batch_alter_table("payments_refunds", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payments_refunds_org_id"))
+        batch_op.drop_index("ix_payments_refunds_intent")
+
+    op.drop_table("payments_refunds")
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_webhook_deliveries_org_id"))
         batch_op.drop_index(batch_op.f("ix_webhook_deliveries_next_attempt_at"))
@@ -320,6 +617,31 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_webhook_deliveries_endpoint_id"))
 
     op.drop_table("webhook_deliveries")
+    with op.batch_alter_table("payments_wallet_transfers", schema=None) as batch_op:
+        batch_op.drop_index("ix_payments_wallet_transfers_to")
+        batch_op.drop_index(batch_op.f("ix_payments_wallet_transfers_org_id"))
+        batch_op.drop_index("ix_payments_wallet_transfers_from_created")
+
+    op.drop_table("payments_wallet_transfers")
+    with op.batch_alter_table("payments_payment_intents", schema=None) as batch_op:
+        batch_op.drop_index("ix_payments_payment_intents_wallet_confirmed")
+        batch_op.drop_index("ix_payments_payment_intents_org_status")
+        batch_op.drop_index(batch_op.f("ix_payments_payment_intents_org_id"))
+
+    op.drop_table("payments_payment_intents")
+    with op.batch_alter_table("payments_payment_codes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payments_payment_codes_org_id"))
+
+    op.drop_table("payments_payment_codes")
+    with op.batch_alter_table("payments_merchant_profiles", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payments_merchant_profiles_org_id"))
+
+    op.drop_table("payments_merchant_profiles")
+    with op.batch_alter_table("payments_bank_transfers", schema=None) as batch_op:
+        batch_op.drop_index("ix_payments_bank_transfers_wallet_created")
+        batch_op.drop_index(batch_op.f("ix_payments_bank_transfers_org_id"))
+
+    op.drop_table("payments_bank_transfers")
     with op.batch_alter_table("webhook_endpoints", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_webhook_endpoints_org_id"))
 
@@ -328,6 +650,23 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_web_sessions_user_id"))
 
     op.drop_table("web_sessions")
+    with op.batch_alter_table("payments_wallets", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payments_wallets_org_id"))
+
+    op.drop_table("payments_wallets")
+    with op.batch_alter_table("payments_wallet_profiles", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payments_wallet_profiles_org_id"))
+
+    op.drop_table("payments_wallet_profiles")
+    op.drop_table("payments_platform_books")
+    with op.batch_alter_table("payments_fx_quotes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payments_fx_quotes_org_id"))
+
+    op.drop_table("payments_fx_quotes")
+    with op.batch_alter_table("payments_bank_accounts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payments_bank_accounts_org_id"))
+
+    op.drop_table("payments_bank_accounts")
     with op.batch_alter_table("memberships", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_memberships_user_id"))
         batch_op.drop_index(batch_op.f("ix_memberships_org_id"))

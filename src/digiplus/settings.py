@@ -36,6 +36,17 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = 1.0
     webhook_timeout_seconds: float = 10.0
     webhook_max_attempts: int = 8
+    # payments (docs/payments.md)
+    bank_connector: Literal["simulated"] = "simulated"
+    fx_rate_source: Literal["table"] = "table"
+    fx_spread_bps: int = Field(default=150, ge=0, le=2_000, description="margin over the mid rate, basis points")
+    fx_quote_ttl_seconds: int = Field(default=60, ge=5, le=3_600)
+    payment_code_ttl_seconds: int = Field(default=60, ge=10, le=600)
+    payment_capture_window_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    wallet_limits: dict[int, tuple[int, int, int]] | None = Field(
+        default=None,
+        description="verification level -> (per payment, daily, monthly) in TWD minor units; None = defaults",
+    )
     log_json: bool = True
     log_level: str = "INFO"
 

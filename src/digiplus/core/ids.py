@@ -27,6 +27,17 @@ PREFIXES = {
     "audit_entry": "aud",
     "idempotency_key": "idk",
     "request": "req",
+    "payment_intent": "pi",
+    "refund": "re",
+    "wallet": "wal",
+    "wallet_transfer": "wtr",
+    "topup": "tu",
+    "withdrawal": "wd",
+    "payment_code": "pc",
+    "fx_quote": "fxq",
+    "bank_account": "ba",
+    "merchant_profile": "mpr",
+    "wallet_profile": "wpr",
 }
 
 

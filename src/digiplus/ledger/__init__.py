@@ -16,7 +16,14 @@ from digiplus.ledger.codes import (
 from digiplus.ledger.service.accounts import AccountInput, AccountOutcome, close_account, create_accounts, get_account
 from digiplus.ledger.service.engine import TransferInput
 from digiplus.ledger.service.expiry import expire_pending
-from digiplus.ledger.service.reads import Balance, account_balance, balance_at, balance_history, get_transfer
+from digiplus.ledger.service.reads import (
+    Balance,
+    account_balance,
+    account_transfers,
+    balance_at,
+    balance_history,
+    get_transfer,
+)
 from digiplus.ledger.service.transfers import TransferOutcome, create_transfers
 from digiplus.ledger.service.verify import LedgerVerifyReport, verify_ledger
 
@@ -34,6 +41,7 @@ __all__ = [
     "TransferOutcome",
     "TransferResult",
     "account_balance",
+    "account_transfers",
     "balance_at",
     "balance_history",
     "close_account",

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from digiplus.payments.api.qr import router as qr_router
+from digiplus.payments.api import accounts, intents, qr, wallets
 
 router = APIRouter()
-router.include_router(qr_router)
+router.include_router(qr.router)
+router.include_router(wallets.router)
+router.include_router(intents.router)
+router.include_router(accounts.router)

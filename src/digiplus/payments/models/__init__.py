@@ -1,0 +1,27 @@
+"""Payments tables, by topic. Money is never stored here: rows reference ledger accounts and
+transfers in the platform's books (see ``service/books.py``)."""
+
+from digiplus.payments.models.books import PlatformBooks
+from digiplus.payments.models.intents import FxQuote, MerchantProfile, PaymentIntent, Refund
+from digiplus.payments.models.wallets import (
+    BankAccount,
+    BankTransfer,
+    PaymentCode,
+    Wallet,
+    WalletProfile,
+    WalletTransfer,
+)
+
+__all__ = [
+    "BankAccount",
+    "BankTransfer",
+    "FxQuote",
+    "MerchantProfile",
+    "PaymentCode",
+    "PaymentIntent",
+    "PlatformBooks",
+    "Refund",
+    "Wallet",
+    "WalletProfile",
+    "WalletTransfer",
+]

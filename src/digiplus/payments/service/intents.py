@@ -1,0 +1,250 @@
+"""Payment intents with Stripe's lifecycle, owned by the merchant org.
+
+``requires_payment_method`` → (``requires_confirmation``) → ``requires_action`` (a dynamic QR
+is shown) → authorised: ``requires_capture`` (manual capture) or ``succeeded`` (automatic);
+``canceled``. A declined attempt returns the intent to ``requires_payment_method`` with
+``last_payment_error``. Wallet payments are answered by the ledger at once, so ``processing``
+never lasts beyond the request and is not stored. Every intent row that moves money is
+locked (``FOR UPDATE``) before its state is read, so two confirmations cannot both book.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+
+from digiplus.core import audit
+from digiplus.core.context import Caller
+from digiplus.core.db import utcnow
+from digiplus.core.errors import InvalidRequest, ValidationFailed
+from digiplus.core.events import emit, register_event_type
+from digiplus.core.ids import id_for
+from digiplus.core.money import check_minor, currency
+from digiplus.core.tenancy import get_owned, scoped
+from digiplus.ledger import TransferResult, create_transfers
+from digiplus.payments.models import MerchantProfile, PaymentIntent
+from digiplus.payments.service import books, charging
+from digiplus.payments.service.errors import UnexpectedState
+from digiplus.payments.service.merchants import get_profile
+
+CREATED = register_event_type("payment_intent.created", "A payment intent was created.")
+REQUIRES_ACTION = register_event_type(
+    "payment_intent.requires_action", "A payment intent waits for the payer (a dynamic QR code is shown)."
+)
+CAPTURABLE = register_event_type(
+    "payment_intent.amount_capturable_updated", "A manual-capture payment was authorised; the amount is held."
+)
+SUCCEEDED = register_event_type("payment_intent.succeeded", "A payment was captured.")
+FAILED = register_event_type("payment_intent.payment_failed", "A payment attempt was declined; nothing moved.")
+CANCELED = register_event_type("payment_intent.canceled", "A payment intent was canceled; any hold was released.")
+
+PAYABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
+CANCELABLE = (*PAYABLE, "requires_capture")
+CANCELLATION_REASONS = ("duplicate", "fraudulent", "requested_by_customer", "abandoned")
+
+
+def as_merchant(intent: PaymentIntent, acting: Caller) -> Caller:
+    """The merchant org's system caller (events about its intent go to it), keeping the request id."""
+    return replace(Caller.system(intent.org_id, intent.livemode), request_id=acting.request_id)
+
+
+def new_intent(
+    session: Session,
+    profile: MerchantProfile,
+    acting: Caller,
+    *,
+    amount: int,
+    currency_code: str,
+    capture_method: str = "automatic",
+    description: str | None = None,
+    metadata: dict[str, str] | None = None,
+) -> PaymentIntent:
+    check_minor(amount)
+    cur = currency(currency_code).code
+    if cur != profile.settlement_currency:
+        raise InvalidRequest(
+            f"This merchant takes payments in {profile.settlement_currency}; a visitor's wallet in another "
+            "currency pays through an FX quote.",
+            param="currency",
+            code="currency_not_accepted",
+        )
+    if capture_method not in ("automatic", "manual"):
+        raise ValidationFailed("capture_method is automatic or manual", param="capture_method")
+    intent = PaymentIntent(
+        id=id_for("payment_intent"),
+        org_id=profile.org_id,
+        livemode=profile.livemode,
+        amount=amount,
+        currency=cur,
+        status="requires_payment_method",
+        capture_method=capture_method,
+        description=description,
+        mcc=profile.mcc,
+        scenario=profile.scenario,
+        amount_capturable=0,
+        amount_received=0,
+        amount_refunded=0,
+        fee_amount=0,
+        wallet_amount=0,
+        wallet_amount_refunded=0,
+        meta=metadata,
+    )
+    session.add(intent)
+    session.flush()
+    emit(session, as_merchant(intent, acting), CREATED, intent_data(intent))
+    return intent
+
+
+def create_intent(
+    session: Session,
+    caller: Caller,
+    *,
+    amount: int,
+    currency_code: str,
+    capture_method: str,
+    description: str | None,
+    metadata: dict[str, str] | None,
+) -> PaymentIntent:
+    profile = get_profile(session, caller)
+    intent = new_intent(
+        session,
+        profile,
+        caller,
+        amount=amount,
+        currency_code=currency_code,
+        capture_method=capture_method,
+        description=description,
+        metadata=metadata,
+    )
+    audit.record(
+        session,
+        caller,
+        "payment_intent.created",
+        "payment_intent",
+        intent.id,
+        after={"amount": amount, "currency": intent.currency},
+    )
+    return intent
+
+
+def get_intent(session: Session, caller: Caller, intent_id: str, *, lock: bool = False) -> PaymentIntent:
+    return get_owned(session, PaymentIntent, intent_id, caller, for_update=lock)
+
+
+def intents_query(caller: Caller, status: str | None = None) -> Select[PaymentIntent]:
+    stmt = scoped(PaymentIntent, caller)
+    return stmt if status is None else stmt.where(PaymentIntent.status == status)
+
+
+def capture(session: Session, caller: Caller, intent_id: str, amount_to_capture: int | None) -> PaymentIntent:
+    """Post all or part of a manual-capture hold (the rest is released) and book the fee."""
+    intent = get_intent(session, caller, intent_id, lock=True)
+    if intent.status != "requires_capture":
+        raise UnexpectedState(
+            f"This payment intent is {intent.status}; only one in requires_capture can be captured.", param="id"
+        )
+    amount = intent.amount_capturable if amount_to_capture is None else amount_to_capture
+    check_minor(amount, param="amount_to_capture")
+    if amount > intent.amount_capturable:
+        raise InvalidRequest(
+            f"amount_to_capture ({amount}) is more than the amount capturable ({intent.amount_capturable}).",
+            param="amount_to_capture",
+            code="amount_too_large",
+        )
+    profile = get_profile(session, caller)
+    items, fee, wallet_amount = charging.capture_items(intent, amount, profile.fee_plan)
+    ledger_books = books.platform_books(session, caller.livemode, on_behalf_of=caller)
+    outcomes = create_transfers(session, ledger_books, charging.chain(items))
+    broke = charging.failure(outcomes)
+    if broke is TransferResult.pending_transfer_expired:
+        _mark_canceled(session, intent, caller, "authorization_expired")
+        return intent
+    if broke is not None:
+        raise RuntimeError(f"capture of {intent.id}: {broke}")
+    now = utcnow()
+    intent.transfer_ids = {**(intent.transfer_ids or {}), **charging.transfer_ids(items)}
+    intent.amount_received, intent.amount_capturable, intent.fee_amount = amount, 0, fee
+    intent.wallet_amount, intent.captured_at, intent.status = wallet_amount, now, "succeeded"
+    session.flush()
+    emit(session, as_merchant(intent, caller), SUCCEEDED, intent_data(intent))
+    audit.record(
+        session,
+        caller,
+        "payment_intent.captured",
+        "payment_intent",
+        intent.id,
+        before={"status": "requires_capture"},
+        after={"status": "succeeded", "amount_received": amount, "fee": fee},
+    )
+    return intent
+
+
+def cancel(session: Session, caller: Caller, intent_id: str, reason: str | None) -> PaymentIntent:
+    """Cancel; a held authorisation is voided (released to the wallet)."""
+    intent = get_intent(session, caller, intent_id, lock=True)
+    if intent.status not in CANCELABLE:
+        raise UnexpectedState(f"This payment intent is {intent.status}; it can no longer be canceled.", param="id")
+    if reason is not None and reason not in CANCELLATION_REASONS:
+        raise ValidationFailed(
+            f"cancellation_reason is one of {', '.join(CANCELLATION_REASONS)}", param="cancellation_reason"
+        )
+    before = intent.status
+    _mark_canceled(session, intent, caller, reason or "requested_by_customer")
+    audit.record(
+        session,
+        caller,
+        "payment_intent.canceled",
+        "payment_intent",
+        intent.id,
+        before={"status": before},
+        after={"status": "canceled"},
+    )
+    return intent
+
+
+def _mark_canceled(session: Session, intent: PaymentIntent, caller: Caller, reason: str) -> None:
+    if intent.status == "requires_capture":
+        items = charging.void_items(intent)
+        ledger_books = books.platform_books(session, intent.livemode, on_behalf_of=caller)
+        broke = charging.failure(create_transfers(session, ledger_books, charging.chain(items)))
+        if broke not in (None, TransferResult.pending_transfer_expired):
+            raise RuntimeError(f"void of {intent.id}: {broke}")
+        intent.transfer_ids = {**(intent.transfer_ids or {}), **charging.transfer_ids(items)}
+    intent.status, intent.cancellation_reason, intent.canceled_at = "canceled", reason, utcnow()
+    intent.amount_capturable, intent.wallet_amount, intent.next_action = 0, 0, None
+    session.flush()
+    emit(session, as_merchant(intent, caller), CANCELED, intent_data(intent))
+
+
+def intent_data(p: PaymentIntent) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "object": "payment_intent",
+        "created": int(p.created.timestamp()),
+        "livemode": p.livemode,
+        "amount": p.amount,
+        "currency": p.currency,
+        "status": p.status,
+        "capture_method": p.capture_method,
+        "description": p.description,
+        "metadata": p.meta or {},
+        "mcc": p.mcc,
+        "scenario": p.scenario,
+        "amount_capturable": p.amount_capturable,
+        "amount_received": p.amount_received,
+        "amount_refunded": p.amount_refunded,
+        "fee_amount": p.fee_amount,
+        "payment_method_type": p.payment_method_type,
+        "wallet_currency": p.wallet_currency,
+        "wallet_amount": p.wallet_amount if p.payer_wallet_id else None,
+        "fx_quote": p.fx_quote_id,
+        "last_payment_error": p.last_payment_error,
+        "next_action": p.next_action,
+        "cancellation_reason": p.cancellation_reason,
+        "canceled_at": int(p.canceled_at.timestamp()) if p.canceled_at else None,
+        "captured_at": int(p.captured_at.timestamp()) if p.captured_at else None,
+        "ledger_transfers": p.transfer_ids or {},
+    }
