@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from digiplus.payments.api import accounts, intents, wallets
+from digiplus.payments.api import accounts, intents, payouts, wallets
 
 router = APIRouter()
 router.include_router(wallets.router)
 router.include_router(intents.router)
 router.include_router(accounts.router)
+router.include_router(payouts.router)
