@@ -22,11 +22,18 @@ class Shop:
         self.org, self.api, self.profile = org, api, profile
 
 
-def shop(api_for: Callable[..., Any], make_org: Callable[..., str], name: str, account_number: str = "123456789012") -> Shop:
+def shop(
+    api_for: Callable[..., Any], make_org: Callable[..., str], name: str, account_number: str = "123456789012"
+) -> Shop:
     org, api = party(api_for, make_org, name, "merchant")
-    bank = ok(api.post("/v1/bank_accounts", json={"bank_code": "004", "account_number": account_number, "holder_name": name}))
+    bank = ok(
+        api.post("/v1/bank_accounts", json={"bank_code": "004", "account_number": account_number, "holder_name": name})
+    )
     profile = ok(
-        api.post("/v1/merchant_profile", json={"display_name": name, "city": "Tainan", "mcc": "5812", "bank_account": bank["id"]})
+        api.post(
+            "/v1/merchant_profile",
+            json={"display_name": name, "city": "Tainan", "mcc": "5812", "bank_account": bank["id"]},
+        )
     )
     return Shop(org, api, profile)
 
@@ -65,7 +72,10 @@ def balances(db: Database, org: str, currency: str = "TWD", livemode: bool = Fal
     with db.session() as session:
         ledger_books = books.platform_books(session, livemode)
         out = []
-        for account_id in (books.merchant_pending_account(org, currency), books.merchant_available_account(org, currency)):
+        for account_id in (
+            books.merchant_pending_account(org, currency),
+            books.merchant_available_account(org, currency),
+        ):
             b = account_balance(get_account(session, ledger_books, account_id))
             out.append(b.credits_posted - b.debits_posted - b.debits_pending)
         return out[0], out[1]
@@ -73,7 +83,9 @@ def balances(db: Database, org: str, currency: str = "TWD", livemode: bool = Fal
 
 def event_types(db: Database, org: str, prefix: str) -> list[str]:
     with db.session() as session:
-        rows = session.scalars(select(Event.type).where(Event.org_id == org, Event.type.like(f"{prefix}%")).order_by(Event.id))
+        rows = session.scalars(
+            select(Event.type).where(Event.org_id == org, Event.type.like(f"{prefix}%")).order_by(Event.id)
+        )
         return list(rows)
 
 

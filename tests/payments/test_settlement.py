@@ -144,7 +144,9 @@ def test_the_delay_is_a_setting(
     assert available_on(now) == expected
     if delay:
         with db.session() as session:
-            assert settle_merchant_funds(session, taipei_midnight(expected) - timedelta(microseconds=1)).settlements == []
+            assert (
+                settle_merchant_funds(session, taipei_midnight(expected) - timedelta(microseconds=1)).settlements == []
+            )
     with db.session() as session:
         [batch] = settle_merchant_funds(session, max(taipei_midnight(expected), now)).settlements
     assert batch.amount == 98_20

@@ -44,7 +44,9 @@ def run_command(
         count = len(settlement.merchants(session, livemode))
     sink = io.StringIO() if as_json else None  # --json prints only the summary
     with typer.progressbar(length=count, label="merchants", file=sink) as bar:
-        run = payouts.run_daily(db, now, payout_date=payout_date, livemode=livemode, progress=lambda _org: bar.update(1))
+        run = payouts.run_daily(
+            db, now, payout_date=payout_date, livemode=livemode, progress=lambda _org: bar.update(1)
+        )
     summary = run.summary()
     if as_json:
         typer.echo(json.dumps(summary))

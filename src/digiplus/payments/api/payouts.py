@@ -36,7 +36,9 @@ Status = Annotated[str | None, Query(pattern=r"^(pending|in_transit|paid|failed)
 
 
 @router.get("/payouts", response_model=PayoutList, summary="List the merchant's payouts, newest first")
-def list_payouts(session: SessionDep, caller: ApiCaller, params: ListParamsDep, status: Status = None) -> dict[str, Any]:
+def list_payouts(
+    session: SessionDep, caller: ApiCaller, params: ListParamsDep, status: Status = None
+) -> dict[str, Any]:
     stmt = payouts.payouts_query(caller, status)
     return paginate(session, stmt, Payout.id, params, payouts.payout_data, "/v1/payouts")
 

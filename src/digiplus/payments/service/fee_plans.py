@@ -80,7 +80,9 @@ def set_fee_plan(
     """Create or change a custom plan (in the caller's mode)."""
     require_operator(session, caller)
     if name in FEE_PLANS:
-        raise InvalidRequest(f"'{name}' is a built-in plan and cannot be changed.", param="name", code="fee_plan_builtin")
+        raise InvalidRequest(
+            f"'{name}' is a built-in plan and cannot be changed.", param="name", code="fee_plan_builtin"
+        )
     checked = {}
     for scenario, rate in rates.items():
         if scenario not in SCENARIOS:
@@ -100,7 +102,12 @@ def set_fee_plan(
     plan.default_bps, plan.default_fixed, plan.updated = fallback["bps"], fallback["fixed"], utcnow()
     session.flush()
     audit.record(
-        session, caller, "fee_plan.updated" if before else "fee_plan.created", "fee_plan", plan.id, before=before,
+        session,
+        caller,
+        "fee_plan.updated" if before else "fee_plan.created",
+        "fee_plan",
+        plan.id,
+        before=before,
         after=plan_data(plan),
     )
     return plan

@@ -353,7 +353,7 @@ def get_payout(session: Session, caller: Caller, payout_id: str) -> Payout:
     return get_owned(session, Payout, payout_id, caller)
 
 
-def payouts_query(caller: Caller, status: str | None = None) -> Select[tuple[Payout]]:
+def payouts_query(caller: Caller, status: str | None = None) -> Select[Payout]:
     stmt = scoped(Payout, caller)
     return stmt if status is None else stmt.where(Payout.status == status)
 
@@ -376,5 +376,8 @@ def payout_data(p: Payout) -> dict[str, Any]:
         "in_transit_at": int(p.in_transit_at.timestamp()) if p.in_transit_at else None,
         "paid_at": int(p.paid_at.timestamp()) if p.paid_at else None,
         "failed_at": int(p.failed_at.timestamp()) if p.failed_at else None,
-        "ledger_transfers": {"hold": p.transfer_id, **({"resolved": p.resolved_transfer_id} if p.resolved_transfer_id else {})},
+        "ledger_transfers": {
+            "hold": p.transfer_id,
+            **({"resolved": p.resolved_transfer_id} if p.resolved_transfer_id else {}),
+        },
     }

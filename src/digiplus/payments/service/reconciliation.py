@@ -246,7 +246,18 @@ def reconciliation_csv(report: Reconciliation) -> str:
     ):
         writer.writerow([kind, "", "", "", "", "", "", cur, "", major(amount, cur)])
     writer.writerow(
-        ["payout", report.payout.id, "", "", report.payout.transfer_id, "", report.payout.status, cur, "", major(report.payout.amount, cur)]
+        [
+            "payout",
+            report.payout.id,
+            "",
+            "",
+            report.payout.transfer_id,
+            "",
+            report.payout.status,
+            cur,
+            "",
+            major(report.payout.amount, cur),
+        ]
     )
     return out.getvalue()
 

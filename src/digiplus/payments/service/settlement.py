@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from digiplus.core.db import Database, utcnow
 from digiplus.core.worker import task
@@ -110,7 +110,8 @@ class SettlementRun:
         return sum(s.amount for s in self.settlements)
 
 
-def _unsettled(kind: str, object_id: object) -> object:
+def _unsettled(kind: str, object_id: InstrumentedAttribute[str]) -> ColumnElement[bool]:
+    """No settlement batch took this payment or refund yet."""
     return ~exists().where(SettlementItem.kind == kind, SettlementItem.object_id == object_id)
 
 
@@ -198,7 +199,9 @@ def settle_merchant(session: Session, profile: MerchantProfile, now: datetime) -
             for p in payments
         ]
         + [
-            SettlementItem(settlement_id=batch_id, kind="refund", object_id=r.id, refunded=r.from_pending, occurred_at=r.created)
+            SettlementItem(
+                settlement_id=batch_id, kind="refund", object_id=r.id, refunded=r.from_pending, occurred_at=r.created
+            )
             for r in refunds
         ]
     )
@@ -234,7 +237,9 @@ def merchants(session: Session, livemode: bool | None = None) -> list[MerchantPr
     return list(session.scalars(stmt))
 
 
-def settle_merchant_funds(session: Session, now: datetime | None = None, *, livemode: bool | None = None) -> SettlementRun:
+def settle_merchant_funds(
+    session: Session, now: datetime | None = None, *, livemode: bool | None = None
+) -> SettlementRun:
     """Settle every merchant's due funds (each merchant in a savepoint: one that races with a
     refund is left for the next run, the others still settle)."""
     now = now or utcnow()
