@@ -36,6 +36,11 @@ def test_operator_sets_a_plan_and_the_next_capture_uses_it(
     assigned = ok(operator.post(f"/v1/merchants/{stall.org}/fee_plan", json={"fee_plan": "night_market"}))
     assert assigned == {"object": "merchant_fee_plan", "merchant": stall.org, "fee_plan": "night_market"}
     assert ok(stall.api.get("/v1/merchant_profile"))["fee_plan"] == "night_market"
+    # the merchant editing its own profile keeps the operator's plan, and cannot pick one itself
+    profile = ok(stall.api.get("/v1/merchant_profile"))
+    edit = {k: profile[k] for k in ("display_name", "city", "mcc", "settlement_currency")}
+    assert ok(stall.api.post("/v1/merchant_profile", json={**edit, "city": "Tainan"}))["fee_plan"] == "night_market"
+    error(stall.api.post("/v1/merchant_profile", json={**edit, "fee_plan": "zero"}), 422, "parameter_unknown")
     assert pay(stall, payer, 200_00)["fee_amount"] == 1_00 + 1_00  # 0.5 % + 1.00
     assert pay(stall, payer, 333)["fee_amount"] == 2 + 1_00  # 0.5 % of 3.33 = 1.665 → 2 (half up)
 

@@ -192,7 +192,6 @@ class MerchantProfileUpdate(StrictInput):
     city: str = Field(min_length=1, max_length=60, examples=["Taipei"])
     mcc: str = Field(pattern=r"^[0-9]{4}$", examples=["5812"])
     settlement_currency: str = Field(default="TWD", pattern=r"^[A-Za-z]{3}$")
-    fee_plan: str = Field(default="standard", max_length=40)
     bank_account: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_]+$")
 
 

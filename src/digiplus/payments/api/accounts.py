@@ -101,7 +101,7 @@ def get_bank_account(bank_account_id: ObjectId, session: SessionDep, caller: Api
 @router.post(
     "/merchant_profile",
     response_model=MerchantProfilePublic,
-    summary="Create or update the merchant profile (name, city, MCC → scenario, fee plan, payout account)",
+    summary="Create or update the merchant profile (name, city, MCC → scenario, payout account); the fee plan is the operator's to assign",
 )
 def upsert_merchant_profile(body: MerchantProfileUpdate, session: SessionDep, caller: Writer) -> dict[str, Any]:
     profile = merchants.upsert_profile(
@@ -111,7 +111,6 @@ def upsert_merchant_profile(body: MerchantProfileUpdate, session: SessionDep, ca
         city=body.city,
         mcc=body.mcc,
         settlement_currency=body.settlement_currency,
-        fee_plan=body.fee_plan,
         bank_account_id=body.bank_account,
     )
     return profile_data(profile)

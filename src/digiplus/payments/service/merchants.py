@@ -15,7 +15,6 @@ from digiplus.core.tenancy import scoped
 from digiplus.payments.models import MerchantProfile
 from digiplus.payments.service import books
 from digiplus.payments.service.banks import get_bank_account
-from digiplus.payments.service.fees import check_plan
 from digiplus.payments.service.scenarios import scenario_for_mcc
 from digiplus.payments.service.wallets import require_org_kind
 
@@ -28,14 +27,12 @@ def upsert_profile(
     city: str,
     mcc: str,
     settlement_currency: str = "TWD",
-    fee_plan: str = "standard",
     bank_account_id: str | None = None,
 ) -> MerchantProfile:
     require_org_kind(session, caller, "merchant")
     if not (len(mcc) == 4 and mcc.isdigit()):
         raise ValidationFailed("mcc is a 4-digit merchant category code (ISO 18245)", param="mcc")
     cur = currency(settlement_currency, param="settlement_currency").code
-    check_plan(fee_plan)
     if bank_account_id is not None:
         bank = get_bank_account(session, caller, bank_account_id, param="bank_account")
         if bank.currency != cur:
@@ -45,7 +42,10 @@ def upsert_profile(
     profile = session.scalars(scoped(MerchantProfile, caller).with_for_update()).one_or_none()
     before = None
     if profile is None:
-        profile = MerchantProfile(id=id_for("merchant_profile"), org_id=caller.org_id, livemode=caller.livemode)
+        # A new merchant starts on the standard plan; only an operator assigns another (fee_plans.assign_fee_plan).
+        profile = MerchantProfile(
+            id=id_for("merchant_profile"), org_id=caller.org_id, livemode=caller.livemode, fee_plan="standard"
+        )
         session.add(profile)
     else:
         before = {"display_name": profile.display_name, "mcc": profile.mcc, "fee_plan": profile.fee_plan}
@@ -55,7 +55,7 @@ def upsert_profile(
             )
     profile.display_name, profile.city, profile.mcc = display_name, city, mcc
     profile.scenario = scenario_for_mcc(mcc)
-    profile.settlement_currency, profile.fee_plan, profile.bank_account_id = cur, fee_plan, bank_account_id
+    profile.settlement_currency, profile.bank_account_id = cur, bank_account_id
     session.flush()
     ledger_books = books.platform_books(session, caller.livemode, on_behalf_of=caller)
     books.ensure_accounts(session, ledger_books, books.merchant_accounts(caller.org_id, cur))
@@ -66,7 +66,7 @@ def upsert_profile(
         "merchant_profile",
         profile.id,
         before=before,
-        after={"display_name": display_name, "mcc": mcc, "scenario": profile.scenario, "fee_plan": fee_plan},
+        after={"display_name": display_name, "mcc": mcc, "scenario": profile.scenario},
     )
     return profile
 
