@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     rate_limit_storage: str = "memory://"
     max_body_bytes: int = 1_048_576
     idempotency_ttl_hours: int = 24
+    api_key_cache_seconds: float = Field(
+        default=5.0, ge=0, description="how long a checked API key is remembered per process; 0 turns it off"
+    )
 
     session_max_age_seconds: int = 14 * 24 * 3600
     worker_enabled: bool = True
