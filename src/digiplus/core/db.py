@@ -15,6 +15,7 @@ stale reader to a writer). See ADR 0009.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -63,9 +64,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 40, max_overflow: int = 10) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        # As many pooled connections as the thread pool has threads: an overflow connection is
+        # closed on return, and opening one (PRAGMAs, a cold page cache) costs more than the query.
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -77,48 +86,116 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        gate = _SqliteWriteGate(engine)
+
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # A read transaction is deferred (a WAL snapshot, no lock); every other takes the write lock now.
-            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_READ_ONLY) else "BEGIN IMMEDIATE")
+            if conn.get_execution_options().get(_READ_ONLY):
+                conn.exec_driver_sql("BEGIN")  # deferred: a WAL snapshot that takes no lock
+                return
+            gate.enter(conn.connection.dbapi_connection)
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock now, not on a failing upgrade
+            except BaseException:
+                gate.leave(conn.connection.dbapi_connection)
+                raise
 
         return engine
     # No pre-ping: it costs a round trip per checkout. A connection found dead raises a
     # disconnect error, which invalidates the whole pool, so one request fails after a
     # server restart and the next ones reconnect.
-    return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_recycle=3600)
+    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=max_overflow, pool_recycle=3600)
 
 
 _READ_ONLY = "digiplus_read_only"
+
+
+class _SqliteWriteGate:
+    """Lets this process's write transactions into SQLite one at a time, in a Python lock.
+
+    SQLite has one write lock; a ``BEGIN IMMEDIATE`` that finds it taken polls it from
+    the busy handler, sleeping up to 100 ms between tries, so under load writers wait
+    far longer than the lock is held and p99 grows to seconds. Waiting on a lock here
+    instead wakes the next writer the moment the last one commits. The lock is let go
+    after the COMMIT or ROLLBACK has run (wrapping the dialect's ``do_commit`` and
+    ``do_rollback``, which the pool's reset also calls), or when the connection goes
+    back to the pool or is closed, whichever comes first; other processes still meet
+    at SQLite's own lock and its busy timeout.
+    """
+
+    def __init__(self, engine: Engine, timeout: float = 30.0) -> None:
+        self._lock = threading.Lock()
+        self._holder: int | None = None  # id() of the DBAPI connection in a write transaction
+        self._timeout = timeout
+        dialect = engine.dialect
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(dbapi_connection: Any) -> None:
+            try:
+                commit(dbapi_connection)
+            finally:
+                self.leave(dbapi_connection)
+
+        def do_rollback(dbapi_connection: Any) -> None:
+            try:
+                rollback(dbapi_connection)
+            finally:
+                self.leave(dbapi_connection)
+
+        dialect.do_commit = do_commit  # type: ignore[method-assign]
+        dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+        for name in ("checkin", "close", "invalidate"):
+            event.listen(engine.pool, name, lambda dbapi_connection, *_: self.leave(dbapi_connection))
+
+    def enter(self, dbapi_connection: Any) -> None:
+        # After the timeout, go on without the lock: SQLite's busy timeout then decides, as before.
+        if self._lock.acquire(timeout=self._timeout):
+            self._holder = id(dbapi_connection)
+
+    def leave(self, dbapi_connection: Any) -> None:
+        if dbapi_connection is not None and self._holder == id(dbapi_connection):
+            self._holder = None
+            self._lock.release()
 
 
 class ReadOnlySessionError(RuntimeError):
     """A write was attempted in a read session (a GET request, for instance)."""
 
 
-def _refuse_writes(session: Session) -> None:
-    @event.listens_for(session, "before_flush")
-    def _no_flush(s: Session, _ctx: Any, _instances: Any) -> None:
-        if s.new or s.dirty or s.deleted:
-            raise ReadOnlySessionError("this session only reads (a GET request must not change data)")
+class ReadSession(Session):
+    """The session of ``Database.read_session``: any write raises ``ReadOnlySessionError``."""
 
-    @event.listens_for(session, "do_orm_execute")
-    def _no_dml(state: ORMExecuteState) -> None:
-        if state.is_insert or state.is_update or state.is_delete:
-            raise ReadOnlySessionError("this session only reads (a GET request must not change data)")
+
+@event.listens_for(ReadSession, "before_flush")
+def _no_flush(session: Session, _ctx: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlySessionError("this session only reads (a GET request must not change data)")
+
+
+@event.listens_for(ReadSession, "do_orm_execute")
+def _no_dml(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        raise ReadOnlySessionError("this session only reads (a GET request must not change data)")
 
 
 class Database:
     """The engine and session factory for one database URL."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int | None = None, max_overflow: int | None = None) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        settings = get_settings()
+        self.engine = make_engine(
+            url,
+            pool_size=settings.db_pool_size if pool_size is None else pool_size,
+            max_overflow=settings.db_max_overflow if max_overflow is None else max_overflow,
+        )
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         read_options: dict[str, Any] = {_READ_ONLY: True}
         if self.engine.dialect.name == "postgresql":
             read_options["isolation_level"] = "AUTOCOMMIT"
-        self.read_sessionmaker = sessionmaker(self.engine.execution_options(**read_options), expire_on_commit=False)
+        self.read_sessionmaker = sessionmaker(
+            self.engine.execution_options(**read_options), class_=ReadSession, expire_on_commit=False
+        )
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -130,11 +207,7 @@ class Database:
         """A session for the caller to end with ``end_session`` (the API's per-request session).
 
         Nothing touches the database until the first statement."""
-        if not read_only:
-            return self.sessionmaker()
-        session = self.read_sessionmaker()
-        _refuse_writes(session)
-        return session
+        return self.read_sessionmaker() if read_only else self.sessionmaker()
 
     @staticmethod
     def end_session(session: Session, *, commit: bool) -> None:
