@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,12 +28,13 @@ MAX_ENTRIES = 10_000
 class CachedKey:
     caller: Caller  # without a request id
     last_used_at: datetime | None  # as last written by this process (or read)
-    fresh_until: float  # time.monotonic()
+    fresh_until: float  # by the cache's clock (time.monotonic)
 
 
 class ApiKeyCache:
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(self, max_entries: int = MAX_ENTRIES, clock: Callable[[], float] = time.monotonic) -> None:
         self.max_entries = max_entries
+        self.clock = clock
         self._entries: dict[str, CachedKey] = {}
         self._lock = threading.Lock()
         self._forgotten = 0  # counts forget() calls: a lookup that overlapped one is not remembered
@@ -43,7 +45,7 @@ class ApiKeyCache:
 
     def get(self, secret_digest: str) -> CachedKey | None:
         entry = self._entries.get(secret_digest)
-        if entry is None or entry.fresh_until <= time.monotonic():
+        if entry is None or entry.fresh_until <= self.clock():
             return None
         return entry
 
@@ -58,7 +60,7 @@ class ApiKeyCache:
             self._entries.pop(secret_digest, None)
             while len(self._entries) >= self.max_entries:  # drop the oldest (dicts keep insertion order)
                 del self._entries[next(iter(self._entries))]
-            self._entries[secret_digest] = CachedKey(caller, last_used_at, time.monotonic() + ttl_seconds)
+            self._entries[secret_digest] = CachedKey(caller, last_used_at, self.clock() + ttl_seconds)
 
     def forget(self, secret_digest: str) -> None:
         with self._lock:

@@ -14,6 +14,7 @@ import math
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from functools import lru_cache
 
 from limits import RateLimitItem, parse
@@ -28,15 +29,15 @@ from digiplus.settings import get_settings
 class LocalMovingWindow:
     """At most ``amount`` hits in any ``seconds``-long window, per identity, in memory."""
 
-    def __init__(self, amount: int, seconds: int) -> None:
-        self.amount, self.seconds = amount, seconds
+    def __init__(self, amount: int, seconds: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.amount, self.seconds, self.clock = amount, seconds, clock
         self._hits: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
-        self._next_sweep = time.monotonic() + seconds
+        self._next_sweep = clock() + seconds
 
     def hit(self, identity: str) -> float | None:
         """Count a hit and return None, or refuse it and return the seconds until one is allowed."""
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             if now >= self._next_sweep:
                 self._sweep(now)
