@@ -20,7 +20,9 @@ The server is a real uvicorn (httptools, uvloop) in its own process; the load co
 * ``POST /v1/ledger/transfers``: one transfer per request (batch 1), unique ids.
 
 Each runs at concurrency 1 and at ``--concurrency`` (default 32) for ``--duration`` seconds
-after a warm-up. Prints a table, writes ``var/bench/api_request.json``. PostgreSQL's
+after a warm-up. Besides requests/s and latency it reports the server's CPU time per
+request (user + system, from /proc): on a machine shared with other work, requests/s
+follows whatever CPU is left, CPU per request much less so. Prints a table, writes ``var/bench/api_request.json``. PostgreSQL's
 ``public`` schema is dropped and re-created: use a database of your own.
 """
 
@@ -205,6 +207,21 @@ class Server:
                 time.sleep(0.2)
         raise SystemExit("server did not start")
 
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU of the server and its children so far (Linux /proc), else None."""
+        ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        total, todo = 0, [self.proc.pid]
+        try:
+            while todo:
+                pid = todo.pop()
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    todo.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, ValueError, IndexError):
+            return None
+        return total / ticks
+
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=30)
@@ -363,12 +380,22 @@ def bench_backend(name: str, url: str, args: argparse.Namespace, rows: list[dict
                     port = servers[which].port
                     client(port, method, path, headers, body, kind, 4, min(2.0, args.duration))  # warm-up
                     for conc in (1, args.concurrency):
+                        cpu_before = servers[which].cpu_seconds()
                         result = client(port, method, path, headers, body, kind, conc, args.duration)
+                        cpu_after = servers[which].cpu_seconds()
+                        served = result["requests_per_s"] * args.duration
+                        cpu_ms = (
+                            round((cpu_after - cpu_before) * 1000 / served, 3)
+                            if cpu_before is not None and cpu_after is not None and served
+                            else None
+                        )
                         row = {"database": name, "workload": workload, "concurrency": conc, **result}
+                        row["server_cpu_ms_per_request"] = cpu_ms
                         rows.append(row)
                         print(
                             f"  {name:10} {workload:<32} c={conc:<3} {row['requests_per_s']:>8,.0f}/s"
-                            f"  p50 {row['p50_ms']:>7.2f} ms  p99 {row['p99_ms']:>7.2f} ms  errors {row['errors']}",
+                            f"  p50 {row['p50_ms']:>7.2f} ms  p99 {row['p99_ms']:>7.2f} ms"
+                            f"  cpu/req {cpu_ms if cpu_ms is not None else '-'} ms  errors {row['errors']}",
                             flush=True,
                         )
                 servers.pop(which).stop()
@@ -426,14 +453,17 @@ def main() -> None:
         bench_backend("postgresql", args.pg_url, args, rows)
 
     floor = {(r["database"], r["concurrency"]): r["requests_per_s"] for r in rows if r["workload"].startswith("bare")}
-    print(f"\n{'database':10} {'workload':<32} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'of floor':>8}")
+    print(
+        f"\n{'database':10} {'workload':<32} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
+        f" {'cpu ms/req':>10} {'of floor':>8}"
+    )
     for r in rows:
         base = floor.get((r["database"], r["concurrency"]))
         share = r["requests_per_s"] / base if base else 0
         r["share_of_floor"] = round(share, 3)
         print(
             f"{r['database']:10} {r['workload']:<32} {r['concurrency']:>4} {r['requests_per_s']:>8,.0f}"
-            f" {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {share:>8.0%}"
+            f" {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['server_cpu_ms_per_request'] or 0:>10.3f} {share:>8.0%}"
         )
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps({"benchmark": "api_request", "machine": machine, "results": rows}, indent=2) + "\n")
