@@ -208,19 +208,20 @@ class Server:
         raise SystemExit("server did not start")
 
     def cpu_seconds(self) -> float | None:
-        """User + system CPU of the server and its children so far (Linux /proc), else None."""
-        ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        """User + system CPU of the server and its child processes so far (Linux /proc), else None."""
+        if not Path(f"/proc/{self.proc.pid}/stat").exists():
+            return None
         total, todo = 0, [self.proc.pid]
-        try:
-            while todo:
-                pid = todo.pop()
+        while todo:
+            pid = todo.pop()
+            try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])  # utime, stime
+                total += int(fields[11]) + int(fields[12])  # utime, stime (threads included)
                 for task in Path(f"/proc/{pid}/task").iterdir():
                     todo.extend(int(c) for c in (task / "children").read_text().split())
-        except (OSError, ValueError, IndexError):
-            return None
-        return total / ticks
+            except OSError:  # a thread or child that ended meanwhile
+                continue
+        return total / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -276,7 +277,8 @@ def run_wrk(
         )
         script.write_text(lua)
         threads = max(1, min(conc, 2))
-        cmd = ["wrk", "-t", str(threads), "-c", str(conc), "-d", f"{max(1, round(secs))}s", "-s", str(script)]
+        cmd = ["wrk", "-t", str(threads), "-c", str(conc), "-d", f"{max(1, round(secs))}s", "--timeout", "10s"]
+        cmd += ["-s", str(script)]
         done = subprocess.run(  # noqa: S603  (wrk, with arguments built here)
             [*cmd, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, timeout=secs + 60
         )

@@ -147,15 +147,20 @@ class _SqliteWriteGate:
         for name in ("checkin", "close", "invalidate"):
             event.listen(engine.pool, name, lambda dbapi_connection, *_: self.leave(dbapi_connection))
 
-    def enter(self, dbapi_connection: Any) -> None:
+    def enter(self, connection: Any) -> None:
         # After the timeout, go on without the lock: SQLite's busy timeout then decides, as before.
         if self._lock.acquire(timeout=self._timeout):
-            self._holder = id(dbapi_connection)
+            self._holder = id(_raw(connection))
 
-    def leave(self, dbapi_connection: Any) -> None:
-        if dbapi_connection is not None and self._holder == id(dbapi_connection):
+    def leave(self, connection: Any) -> None:
+        """Given the sqlite3 connection or the pool's proxy of it (``do_commit`` gets the proxy)."""
+        if connection is not None and self._holder == id(_raw(connection)):
             self._holder = None
             self._lock.release()
+
+
+def _raw(connection: Any) -> Any:
+    return getattr(connection, "dbapi_connection", None) or connection
 
 
 class ReadOnlySessionError(RuntimeError):
