@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = 1.0
     webhook_timeout_seconds: float = 10.0
     webhook_max_attempts: int = 8
+    harvest_timeout_seconds: float = 20.0
+    harvest_max_bytes: int = 100 * 1024 * 1024
+    # Harvest sources must resolve to public addresses; tests (and a deliberate on-premises set-up) lift it.
+    harvest_allow_private_networks: bool = False
     log_json: bool = True
     log_level: str = "INFO"
 
