@@ -17,6 +17,7 @@ MODULES = (
     "digiplus.core.webhooks",
     "digiplus.core.audit",
     "digiplus.ledger",
+    "digiplus.data",
     "digiplus.web",
     "digiplus.demo",
 )

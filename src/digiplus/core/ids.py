@@ -27,6 +27,11 @@ PREFIXES = {
     "audit_entry": "aud",
     "idempotency_key": "idk",
     "request": "req",
+    "dataset": "ds",
+    "distribution": "dsd",
+    "dataset_revision": "dsr",
+    "dataset_series": "dss",
+    "ingest_job": "ij",
 }
 
 
