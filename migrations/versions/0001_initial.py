@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 14:01:07.713970
+Create Date: 2026-12-01 14:09:54.802544
 """
 
 from __future__ import annotations
@@ -129,6 +129,27 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("data_dataset_series", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_data_dataset_series_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "data_harvest_sources",
+        sa.Column("url", sa.String(length=2000), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("title", sa.String(length=500), nullable=False),
+        sa.Column("access_rights", sa.String(length=20), nullable=False),
+        sa.Column("last_run_id", sa.String(length=40), nullable=True),
+        sa.Column("last_run_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_data_harvest_sources_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_harvest_sources")),
+        sa.UniqueConstraint("org_id", "livemode", "url", name="uq_data_harvest_sources_url"),
+    )
+    with op.batch_alter_table("data_harvest_sources", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_data_harvest_sources_org_id"), ["org_id"], unique=False)
 
     op.create_table(
         "events",
@@ -310,6 +331,38 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_data_datasets_series_id"), ["series_id"], unique=False)
 
     op.create_table(
+        "data_harvest_runs",
+        sa.Column("source_id", sa.String(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("error", sa.Text(), nullable=False),
+        sa.Column("pages", sa.Integer(), nullable=False),
+        sa.Column("created_count", sa.Integer(), nullable=False),
+        sa.Column("updated_count", sa.Integer(), nullable=False),
+        sa.Column("unchanged_count", sa.Integer(), nullable=False),
+        sa.Column("failed_count", sa.Integer(), nullable=False),
+        sa.Column("failures", sa.JSON(), nullable=False),
+        sa.Column("started", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_data_harvest_runs_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["source_id"],
+            ["data_harvest_sources.id"],
+            name=op.f("fk_data_harvest_runs_source_id_data_harvest_sources"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_harvest_runs")),
+    )
+    with op.batch_alter_table("data_harvest_runs", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_data_harvest_runs_org_id"), ["org_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_data_harvest_runs_source_id"), ["source_id"], unique=False)
+
+    op.create_table(
         "webhook_deliveries",
         sa.Column("endpoint_id", sa.String(), nullable=False),
         sa.Column("event_id", sa.String(), nullable=False),
@@ -410,6 +463,47 @@ def upgrade() -> None:
     with op.batch_alter_table("data_distributions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_data_distributions_dataset_id"), ["dataset_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_data_distributions_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "data_harvested_records",
+        sa.Column("source_id", sa.String(), nullable=False),
+        sa.Column("record_kind", sa.String(length=10), nullable=False),
+        sa.Column("original_id", sa.String(length=500), nullable=False),
+        sa.Column("dataset_id", sa.String(), nullable=True),
+        sa.Column("series_id", sa.String(), nullable=True),
+        sa.Column("content_hash", sa.String(length=64), nullable=False),
+        sa.Column("publisher", sa.JSON(), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"],
+            ["data_datasets.id"],
+            name=op.f("fk_data_harvested_records_dataset_id_data_datasets"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_data_harvested_records_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["series_id"],
+            ["data_dataset_series.id"],
+            name=op.f("fk_data_harvested_records_series_id_data_dataset_series"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["source_id"],
+            ["data_harvest_sources.id"],
+            name=op.f("fk_data_harvested_records_source_id_data_harvest_sources"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_harvested_records")),
+        sa.UniqueConstraint("source_id", "record_kind", "original_id", name="uq_data_harvested_records_original"),
+    )
+    with op.batch_alter_table("data_harvested_records", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_data_harvested_records_dataset_id"), ["dataset_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_data_harvested_records_org_id"), ["org_id"], unique=False)
 
     op.create_table(
         "data_ingest_jobs",
@@ -540,6 +634,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_data_ingest_jobs_dataset_id"))
 
     op.drop_table("data_ingest_jobs")
+    with op.batch_alter_table("data_harvested_records", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_data_harvested_records_org_id"))
+        batch_op.drop_index(batch_op.f("ix_data_harvested_records_dataset_id"))
+
+    op.drop_table("data_harvested_records")
     with op.batch_alter_table("data_distributions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_data_distributions_org_id"))
         batch_op.drop_index(batch_op.f("ix_data_distributions_dataset_id"))
@@ -557,6 +656,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_webhook_deliveries_endpoint_id"))
 
     op.drop_table("webhook_deliveries")
+    with op.batch_alter_table("data_harvest_runs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_data_harvest_runs_source_id"))
+        batch_op.drop_index(batch_op.f("ix_data_harvest_runs_org_id"))
+
+    op.drop_table("data_harvest_runs")
     with op.batch_alter_table("data_datasets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_data_datasets_series_id"))
         batch_op.drop_index(batch_op.f("ix_data_datasets_org_id"))
@@ -593,6 +697,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_events_dispatched_at"))
 
     op.drop_table("events")
+    with op.batch_alter_table("data_harvest_sources", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_data_harvest_sources_org_id"))
+
+    op.drop_table("data_harvest_sources")
     with op.batch_alter_table("data_dataset_series", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_data_dataset_series_org_id"))
 

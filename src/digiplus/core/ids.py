@@ -32,6 +32,9 @@ PREFIXES = {
     "dataset_revision": "dsr",
     "dataset_series": "dss",
     "ingest_job": "ij",
+    "harvest_source": "hs",
+    "harvest_run": "hr",
+    "harvested_record": "hrec",
 }
 
 

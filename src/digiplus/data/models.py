@@ -176,3 +176,6 @@ class SearchFacet(Base):
     facet: Mapped[str] = mapped_column(String(20), primary_key=True)
     value: Mapped[str] = mapped_column(String(100), primary_key=True)
     doc_id: Mapped[int] = mapped_column(ForeignKey("data_search_docs.doc_id", ondelete="CASCADE"), primary_key=True)
+
+
+from digiplus.data.models_harvest import HarvestedRecord, HarvestRun, HarvestSource  # noqa: E402, F401  (one metadata)
