@@ -39,7 +39,8 @@ TURTLE = "text/turtle; charset=utf-8"
 
 
 def _rdf(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
-    return {200: {"content": {media_type.split(";")[0]: {"schema": {"type": "string"}}}, "description": description}}
+    schema = {"type": "object", "required": ["@context"]} if media_type == JSONLD else {"type": "string"}
+    return {200: {"content": {media_type.split(";")[0]: {"schema": schema}}, "description": description}}
 
 
 @router.get(

@@ -12,9 +12,8 @@ updates what changed (by a hash of the record) and leaves the rest alone.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -97,8 +96,9 @@ def _words(keywords: Any, prefix: str) -> list[str]:
 
 
 def record_hash(record: DcatDataset | DcatSeries, access: str) -> str:
-    payload = json.dumps([asdict(record), access], sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    """A digest of everything parsed for a record: the records are frozen dataclasses of plain values,
+    so their repr is complete and stable (and ten times faster than ``asdict`` + JSON)."""
+    return hashlib.sha256(repr((record, access)).encode()).hexdigest()
 
 
 # --- runs ------------------------------------------------------------------------------------
