@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = 1.0
     webhook_timeout_seconds: float = 10.0
     webhook_max_attempts: int = 8
+    lake_url: str = Field(default="", description="fsspec URL of the lake; empty: <data_dir>/lake")
+    data_max_cell_bytes: int = Field(default=65_536, description="ingest refuses a cell longer than this")
+    data_max_upload_bytes: int = Field(default=1_073_741_824, description="largest upload to /v1/ingest_jobs")
     log_json: bool = True
     log_level: str = "INFO"
 

@@ -1,0 +1,12 @@
+"""``/v1/…`` of the catalogue: one router per topic, joined here."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from digiplus.data.api import datasets, ingest, search
+
+router = APIRouter()
+router.include_router(search.router)
+router.include_router(datasets.router)
+router.include_router(ingest.router)
