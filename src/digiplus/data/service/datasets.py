@@ -183,3 +183,13 @@ def get_series(session: Session, caller: Caller | None, series_id: str) -> Datas
     if series is None:
         raise NotFound(f"No such dataset_series: '{series_id}'", param="id")
     return series
+
+
+def operator_caller(session: Session, dataset_id: str) -> Caller:
+    """For the operator's CLI (trusted, on the server): act as the dataset's own org and mode."""
+    from digiplus.core.errors import NotFound
+
+    row = session.execute(select(Dataset.org_id, Dataset.livemode).where(Dataset.id == dataset_id)).one_or_none()
+    if row is None:
+        raise NotFound(f"No such dataset: '{dataset_id}'", param="dataset")
+    return Caller.system(row.org_id, row.livemode)

@@ -379,6 +379,14 @@ def _run(db: Database, job: IngestJob, on_progress: Progress | None) -> None:
             on_progress(job)
 
 
+def _sha256(key: str) -> str:
+    digest = hashlib.sha256()
+    with get_lake().open(key) as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _chain(
     first: list[tuple[pa.RecordBatch, pa.Array]], rest: Iterator[tuple[pa.RecordBatch, pa.Array]]
 ) -> Iterator[tuple[pa.RecordBatch, pa.Array]]:
@@ -412,8 +420,7 @@ def _publish(db: Database, job: IngestJob, revision_id: str, key: str, profile: 
         dist.original_path = job.staged_path
         dist.lake_path = key
         dist.byte_size = get_lake().size(key)
-        with get_lake().open(key) as written:
-            dist.checksum_sha256 = hashlib.file_digest(written, "sha256").hexdigest()
+        dist.checksum_sha256 = _sha256(key)
         dist.row_count = profile.rows
         dist.table_schema = job.table_schema
         dist.profile = profile.as_dict()
