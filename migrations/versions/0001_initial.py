@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 14:09:54.802544
+Create Date: 2026-12-01 14:30:34.218440
 """
 
 from __future__ import annotations

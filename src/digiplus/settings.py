@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     harvest_max_bytes: int = 100 * 1024 * 1024
     # Harvest sources must resolve to public addresses; tests (and a deliberate on-premises set-up) lift it.
     harvest_allow_private_networks: bool = False
+    lake_url: str = Field(default="", description="fsspec URL of the lake; empty: <data_dir>/lake")
+    data_max_cell_bytes: int = Field(default=65_536, description="ingest refuses a cell longer than this")
+    data_max_upload_bytes: int = Field(default=1_073_741_824, description="largest upload to /v1/ingest_jobs")
     log_json: bool = True
     log_level: str = "INFO"
 

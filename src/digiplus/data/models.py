@@ -15,11 +15,13 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from digiplus.core.db import Base, utcnow
+from digiplus.core.migrate import unmanaged_tables
 from digiplus.core.tenancy import OrgOwned
 
 # PostgreSQL keeps the search tokens as a tsvector with a GIN index; SQLite keeps the column
 # empty (NULL) and searches an FTS5 table instead (service/search_sqlite.py).
 TsVector = TSVECTOR().with_variant(Text(), "sqlite")
+unmanaged_tables("data_search_fts")
 
 
 class DatasetSeries(OrgOwned, Base):

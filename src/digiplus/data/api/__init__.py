@@ -1,4 +1,4 @@
-"""The data module's HTTP API: one router per topic, combined here.
+"""``/v1/…`` of the catalogue: one router per topic, joined here.
 
 The DCAT router comes first: ``/v1/datasets/{id}.jsonld`` must be matched before
 ``/v1/datasets/{dataset_id}``.
@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from digiplus.data.api import dcat
+from digiplus.data.api import datasets, dcat, ingest, search
 
 router = APIRouter()
 router.include_router(dcat.router)
+router.include_router(search.router)
+router.include_router(datasets.router)
+router.include_router(ingest.router)
