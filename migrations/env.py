@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from digiplus.core.db import Base, make_engine
+from digiplus.core.migrate import include_name
 from digiplus.registry import load_models
 from digiplus.settings import get_settings
 
@@ -30,6 +31,7 @@ def _run(connection: object) -> None:
         target_metadata=Base.metadata,
         render_as_batch=True,  # SQLite alters tables by copying them
         compare_type=True,
+        include_name=include_name,  # leaves out tables no model describes (SQLite FTS5)
     )
     with context.begin_transaction():
         context.run_migrations()

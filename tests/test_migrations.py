@@ -11,14 +11,14 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
 from digiplus.core.db import Base, Database, make_engine
-from digiplus.core.migrate import alembic_config, upgrade
+from digiplus.core.migrate import alembic_config, include_name, upgrade
 from digiplus.registry import load_models
 
 
 def _differences(engine: Engine) -> list[Any]:
     load_models()
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": include_name})
         return list(compare_metadata(context, Base.metadata))
 
 

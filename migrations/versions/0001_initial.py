@@ -2,13 +2,14 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 14:26:03.066136
+Create Date: 2026-12-01 15:32:46.321671
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import digiplus.core.db
 
@@ -123,6 +124,46 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_api_keys_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "data_dataset_series",
+        sa.Column("title_zh", sa.String(length=500), nullable=False),
+        sa.Column("title_en", sa.String(length=500), nullable=False),
+        sa.Column("description_zh", sa.Text(), nullable=False),
+        sa.Column("description_en", sa.Text(), nullable=False),
+        sa.Column("modified", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_data_dataset_series_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_dataset_series")),
+    )
+    with op.batch_alter_table("data_dataset_series", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_data_dataset_series_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "data_harvest_sources",
+        sa.Column("url", sa.String(length=2000), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("title", sa.String(length=500), nullable=False),
+        sa.Column("access_rights", sa.String(length=20), nullable=False),
+        sa.Column("last_run_id", sa.String(length=40), nullable=True),
+        sa.Column("last_run_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_data_harvest_sources_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_harvest_sources")),
+        sa.UniqueConstraint("org_id", "livemode", "url", name="uq_data_harvest_sources_url"),
+    )
+    with op.batch_alter_table("data_harvest_sources", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_data_harvest_sources_org_id"), ["org_id"], unique=False)
 
     op.create_table(
         "events",
@@ -371,6 +412,79 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("webhook_endpoints", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_webhook_endpoints_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "data_datasets",
+        sa.Column("title_zh", sa.String(length=500), nullable=False),
+        sa.Column("title_en", sa.String(length=500), nullable=False),
+        sa.Column("description_zh", sa.Text(), nullable=False),
+        sa.Column("description_en", sa.Text(), nullable=False),
+        sa.Column("keywords_zh", sa.JSON(), nullable=False),
+        sa.Column("keywords_en", sa.JSON(), nullable=False),
+        sa.Column("themes", sa.JSON(), nullable=False),
+        sa.Column("contact_name", sa.String(length=200), nullable=False),
+        sa.Column("contact_email", sa.String(length=254), nullable=False),
+        sa.Column("licence", sa.String(length=40), nullable=False),
+        sa.Column("access_rights", sa.String(length=20), nullable=False),
+        sa.Column("access_alliance_id", sa.String(length=40), nullable=True),
+        sa.Column("accrual_periodicity", sa.String(length=20), nullable=False),
+        sa.Column("temporal_start", sa.Date(), nullable=True),
+        sa.Column("temporal_end", sa.Date(), nullable=True),
+        sa.Column("spatial_label", sa.String(length=200), nullable=False),
+        sa.Column("spatial_uri", sa.String(length=500), nullable=False),
+        sa.Column("landing_page", sa.String(length=1000), nullable=False),
+        sa.Column("series_id", sa.String(), nullable=True),
+        sa.Column("version", sa.String(length=40), nullable=False),
+        sa.Column("source_uri", sa.String(length=1000), nullable=True),
+        sa.Column("issued", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("modified", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["org_id"], ["organizations.id"], name=op.f("fk_data_datasets_org_id_organizations")),
+        sa.ForeignKeyConstraint(
+            ["series_id"], ["data_dataset_series.id"], name=op.f("fk_data_datasets_series_id_data_dataset_series")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_datasets")),
+        sa.UniqueConstraint("org_id", "livemode", "source_uri", name="uq_data_datasets_source"),
+    )
+    with op.batch_alter_table("data_datasets", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_data_datasets_access_alliance_id"), ["access_alliance_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_data_datasets_org_id"), ["org_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_data_datasets_series_id"), ["series_id"], unique=False)
+
+    op.create_table(
+        "data_harvest_runs",
+        sa.Column("source_id", sa.String(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("error", sa.Text(), nullable=False),
+        sa.Column("pages", sa.Integer(), nullable=False),
+        sa.Column("created_count", sa.Integer(), nullable=False),
+        sa.Column("updated_count", sa.Integer(), nullable=False),
+        sa.Column("unchanged_count", sa.Integer(), nullable=False),
+        sa.Column("failed_count", sa.Integer(), nullable=False),
+        sa.Column("failures", sa.JSON(), nullable=False),
+        sa.Column("started", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_data_harvest_runs_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["source_id"],
+            ["data_harvest_sources.id"],
+            name=op.f("fk_data_harvest_runs_source_id_data_harvest_sources"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_harvest_runs")),
+    )
+    with op.batch_alter_table("data_harvest_runs", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_data_harvest_runs_org_id"), ["org_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_data_harvest_runs_source_id"), ["source_id"], unique=False)
 
     op.create_table(
         "payments_bank_transfers",
@@ -640,6 +754,183 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_webhook_deliveries_org_id"), ["org_id"], unique=False)
 
     op.create_table(
+        "data_dataset_revisions",
+        sa.Column("dataset_id", sa.String(), nullable=False),
+        sa.Column("distribution_id", sa.String(length=40), nullable=True),
+        sa.Column("version", sa.String(length=40), nullable=False),
+        sa.Column("change_note", sa.Text(), nullable=False),
+        sa.Column("ingest_job_id", sa.String(length=40), nullable=True),
+        sa.Column("lake_path", sa.String(length=1000), nullable=False),
+        sa.Column("row_count", sa.BigInteger(), nullable=True),
+        sa.Column("table_schema", sa.JSON(), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"],
+            ["data_datasets.id"],
+            name=op.f("fk_data_dataset_revisions_dataset_id_data_datasets"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_data_dataset_revisions_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_dataset_revisions")),
+    )
+    with op.batch_alter_table("data_dataset_revisions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_data_dataset_revisions_dataset_id"), ["dataset_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_data_dataset_revisions_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "data_distributions",
+        sa.Column("dataset_id", sa.String(), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("title", sa.String(length=500), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("format", sa.String(length=20), nullable=False),
+        sa.Column("media_type", sa.String(length=100), nullable=False),
+        sa.Column("access_url", sa.String(length=1000), nullable=False),
+        sa.Column("original_filename", sa.String(length=500), nullable=False),
+        sa.Column("original_format", sa.String(length=20), nullable=False),
+        sa.Column("original_path", sa.String(length=1000), nullable=False),
+        sa.Column("lake_path", sa.String(length=1000), nullable=False),
+        sa.Column("byte_size", sa.BigInteger(), nullable=True),
+        sa.Column("checksum_sha256", sa.String(length=64), nullable=False),
+        sa.Column("row_count", sa.BigInteger(), nullable=True),
+        sa.Column("table_schema", sa.JSON(), nullable=True),
+        sa.Column("profile", sa.JSON(), nullable=True),
+        sa.Column("revision_id", sa.String(length=40), nullable=True),
+        sa.Column("modified", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"],
+            ["data_datasets.id"],
+            name=op.f("fk_data_distributions_dataset_id_data_datasets"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_data_distributions_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_distributions")),
+    )
+    with op.batch_alter_table("data_distributions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_data_distributions_dataset_id"), ["dataset_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_data_distributions_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "data_harvested_records",
+        sa.Column("source_id", sa.String(), nullable=False),
+        sa.Column("record_kind", sa.String(length=10), nullable=False),
+        sa.Column("original_id", sa.String(length=500), nullable=False),
+        sa.Column("dataset_id", sa.String(), nullable=True),
+        sa.Column("series_id", sa.String(), nullable=True),
+        sa.Column("content_hash", sa.String(length=64), nullable=False),
+        sa.Column("publisher", sa.JSON(), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"],
+            ["data_datasets.id"],
+            name=op.f("fk_data_harvested_records_dataset_id_data_datasets"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_data_harvested_records_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["series_id"],
+            ["data_dataset_series.id"],
+            name=op.f("fk_data_harvested_records_series_id_data_dataset_series"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["source_id"],
+            ["data_harvest_sources.id"],
+            name=op.f("fk_data_harvested_records_source_id_data_harvest_sources"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_harvested_records")),
+        sa.UniqueConstraint("source_id", "record_kind", "original_id", name="uq_data_harvested_records_original"),
+    )
+    with op.batch_alter_table("data_harvested_records", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_data_harvested_records_dataset_id"), ["dataset_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_data_harvested_records_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "data_ingest_jobs",
+        sa.Column("dataset_id", sa.String(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("filename", sa.String(length=500), nullable=False),
+        sa.Column("format", sa.String(length=20), nullable=False),
+        sa.Column("encoding", sa.String(length=20), nullable=False),
+        sa.Column("delimiter", sa.String(length=4), nullable=False),
+        sa.Column("staged_path", sa.String(length=1000), nullable=False),
+        sa.Column("bytes_total", sa.BigInteger(), nullable=False),
+        sa.Column("bytes_read", sa.BigInteger(), nullable=False),
+        sa.Column("rows_read", sa.BigInteger(), nullable=False),
+        sa.Column("table_schema", sa.JSON(), nullable=True),
+        sa.Column("schema_given", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.String(length=40), nullable=False),
+        sa.Column("change_note", sa.Text(), nullable=False),
+        sa.Column("error_count", sa.Integer(), nullable=False),
+        sa.Column("errors", sa.JSON(), nullable=False),
+        sa.Column("failure", sa.Text(), nullable=False),
+        sa.Column("revision_id", sa.String(length=40), nullable=True),
+        sa.Column("distribution_id", sa.String(length=40), nullable=True),
+        sa.Column("started", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"],
+            ["data_datasets.id"],
+            name=op.f("fk_data_ingest_jobs_dataset_id_data_datasets"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_data_ingest_jobs_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_ingest_jobs")),
+    )
+    with op.batch_alter_table("data_ingest_jobs", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_data_ingest_jobs_dataset_id"), ["dataset_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_data_ingest_jobs_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "data_search_docs",
+        sa.Column("doc_id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("dataset_id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(length=40), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("access_rights", sa.String(length=20), nullable=False),
+        sa.Column("alliance_id", sa.String(length=40), nullable=True),
+        sa.Column("title_tokens", sa.Text(), nullable=False),
+        sa.Column("body_tokens", sa.Text(), nullable=False),
+        sa.Column("tsv", postgresql.TSVECTOR().with_variant(sa.Text(), "sqlite"), nullable=True),
+        sa.Column("title_sort", sa.String(length=200), nullable=False),
+        sa.Column("modified", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"],
+            ["data_datasets.id"],
+            name=op.f("fk_data_search_docs_dataset_id_data_datasets"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("doc_id", name=op.f("pk_data_search_docs")),
+        sa.UniqueConstraint("dataset_id", name=op.f("uq_data_search_docs_dataset_id")),
+    )
+    with op.batch_alter_table("data_search_docs", schema=None) as batch_op:
+        batch_op.create_index("ix_data_search_docs_tsv", ["tsv"], unique=False, postgresql_using="gin")
+        batch_op.create_index("ix_data_search_docs_visibility", ["livemode", "access_rights", "org_id"], unique=False)
+
+    op.create_table(
         "payments_payout_items",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("payout_id", sa.String(), nullable=False),
@@ -707,11 +998,31 @@ def upgrade() -> None:
     with op.batch_alter_table("webhook_attempts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_webhook_attempts_delivery_id"), ["delivery_id"], unique=False)
 
+    op.create_table(
+        "data_search_facets",
+        sa.Column("facet", sa.String(length=20), nullable=False),
+        sa.Column("value", sa.String(length=100), nullable=False),
+        sa.Column("doc_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["doc_id"],
+            ["data_search_docs.doc_id"],
+            name=op.f("fk_data_search_facets_doc_id_data_search_docs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("facet", "value", "doc_id", name=op.f("pk_data_search_facets")),
+    )
+    with op.batch_alter_table("data_search_facets", schema=None) as batch_op:
+        batch_op.create_index("ix_data_search_facets_doc", ["doc_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("data_search_facets", schema=None) as batch_op:
+        batch_op.drop_index("ix_data_search_facets_doc")
+
+    op.drop_table("data_search_facets")
     with op.batch_alter_table("webhook_attempts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_webhook_attempts_delivery_id"))
 
@@ -726,6 +1037,31 @@ def downgrade() -> None:
         batch_op.drop_index("ix_payments_payout_items_object")
 
     op.drop_table("payments_payout_items")
+    with op.batch_alter_table("data_search_docs", schema=None) as batch_op:
+        batch_op.drop_index("ix_data_search_docs_visibility")
+        batch_op.drop_index("ix_data_search_docs_tsv", postgresql_using="gin")
+
+    op.drop_table("data_search_docs")
+    with op.batch_alter_table("data_ingest_jobs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_data_ingest_jobs_org_id"))
+        batch_op.drop_index(batch_op.f("ix_data_ingest_jobs_dataset_id"))
+
+    op.drop_table("data_ingest_jobs")
+    with op.batch_alter_table("data_harvested_records", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_data_harvested_records_org_id"))
+        batch_op.drop_index(batch_op.f("ix_data_harvested_records_dataset_id"))
+
+    op.drop_table("data_harvested_records")
+    with op.batch_alter_table("data_distributions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_data_distributions_org_id"))
+        batch_op.drop_index(batch_op.f("ix_data_distributions_dataset_id"))
+
+    op.drop_table("data_distributions")
+    with op.batch_alter_table("data_dataset_revisions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_data_dataset_revisions_org_id"))
+        batch_op.drop_index(batch_op.f("ix_data_dataset_revisions_dataset_id"))
+
+    op.drop_table("data_dataset_revisions")
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_webhook_deliveries_org_id"))
         batch_op.drop_index(batch_op.f("ix_webhook_deliveries_next_attempt_at"))
@@ -767,6 +1103,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_payments_bank_transfers_org_id"))
 
     op.drop_table("payments_bank_transfers")
+    with op.batch_alter_table("data_harvest_runs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_data_harvest_runs_source_id"))
+        batch_op.drop_index(batch_op.f("ix_data_harvest_runs_org_id"))
+
+    op.drop_table("data_harvest_runs")
+    with op.batch_alter_table("data_datasets", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_data_datasets_series_id"))
+        batch_op.drop_index(batch_op.f("ix_data_datasets_org_id"))
+        batch_op.drop_index(batch_op.f("ix_data_datasets_access_alliance_id"))
+
+    op.drop_table("data_datasets")
     with op.batch_alter_table("webhook_endpoints", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_webhook_endpoints_org_id"))
 
@@ -818,6 +1165,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_events_dispatched_at"))
 
     op.drop_table("events")
+    with op.batch_alter_table("data_harvest_sources", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_data_harvest_sources_org_id"))
+
+    op.drop_table("data_harvest_sources")
+    with op.batch_alter_table("data_dataset_series", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_data_dataset_series_org_id"))
+
+    op.drop_table("data_dataset_series")
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_keys_org_id"))
 

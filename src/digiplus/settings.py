@@ -64,6 +64,13 @@ class Settings(BaseSettings):
         default_factory=lambda: {"TWD": 100_00},
         description="currency -> smallest payout in minor units; a currency not named: one major unit",
     )
+    harvest_timeout_seconds: float = 20.0
+    harvest_max_bytes: int = 100 * 1024 * 1024
+    # Harvest sources must resolve to public addresses; tests (and a deliberate on-premises set-up) lift it.
+    harvest_allow_private_networks: bool = False
+    lake_url: str = Field(default="", description="fsspec URL of the lake; empty: <data_dir>/lake")
+    data_max_cell_bytes: int = Field(default=65_536, description="ingest refuses a cell longer than this")
+    data_max_upload_bytes: int = Field(default=1_073_741_824, description="largest upload to /v1/ingest_jobs")
     log_json: bool = True
     log_level: str = "INFO"
 

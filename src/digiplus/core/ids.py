@@ -41,6 +41,14 @@ PREFIXES = {
     "settlement": "stl",
     "payout": "po",
     "fee_plan": "fpl",
+    "dataset": "ds",
+    "distribution": "dsd",
+    "dataset_revision": "dsr",
+    "dataset_series": "dss",
+    "ingest_job": "ij",
+    "harvest_source": "hs",
+    "harvest_run": "hr",
+    "harvested_record": "hrec",
 }
 
 

@@ -21,3 +21,19 @@ def alembic_config(url: str | None = None) -> Config:
 
 def upgrade(url: str | None = None, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
+
+
+# Tables a module makes itself that no model describes (SQLite FTS5 virtual tables and
+# their shadow tables): the migrations neither create nor drop them, and the check that
+# models and migrations agree leaves them out.
+UNMANAGED_TABLE_PREFIXES: set[str] = set()
+
+
+def unmanaged_tables(prefix: str) -> None:
+    UNMANAGED_TABLE_PREFIXES.add(prefix)
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's ``include_name`` hook: everything but the unmanaged tables."""
+    del parent_names
+    return not (type_ == "table" and name is not None and name.startswith(tuple(UNMANAGED_TABLE_PREFIXES)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 
 import structlog
 from prometheus_client import Counter, Histogram
@@ -100,20 +101,30 @@ class ApiVersionMiddleware:
         await self.app(scope, receive, send_wrapper)
 
 
+_LARGE_BODIES: dict[str, Callable[[], int]] = {}
+
+
+def allow_large_bodies(path: str, max_bytes: Callable[[], int]) -> None:
+    """Let ``POST``/``PUT`` to exactly ``path`` (an upload route) send up to ``max_bytes()``."""
+    _LARGE_BODIES[path] = max_bytes
+
+
 class BodySizeLimitMiddleware:
     """Refuses bodies over the limit with 413 before any handler reads them."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        large = _LARGE_BODIES.get(scope["path"]) if scope.get("method") in ("POST", "PUT") else None
+        max_bytes = large() if large is not None else self.default_max_bytes
         declared = Headers(scope=scope).get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+            await self._refuse(scope, receive, send, max_bytes)
             return
         received = 0
         response_started = False
@@ -123,8 +134,8 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _TooLarge(413, f"The request body is larger than {self.max_bytes} bytes.")
+                if received > max_bytes:
+                    raise _TooLarge(413, f"The request body is larger than {max_bytes} bytes.")
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -136,14 +147,14 @@ class BodySizeLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not response_started:
-                await self._refuse(scope, receive, send)
+                await self._refuse(scope, receive, send, max_bytes)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
         response = error_response(
             413,
             "invalid_request_error",
             "body_too_large",
-            f"The request body is larger than {self.max_bytes} bytes.",
+            f"The request body is larger than {max_bytes} bytes.",
         )
         await response(scope, receive, send)
 
