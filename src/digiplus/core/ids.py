@@ -32,6 +32,12 @@ PREFIXES = {
     "dataset_revision": "dsr",
     "dataset_series": "dss",
     "ingest_job": "ij",
+    "alliance": "all",
+    "alliance_member": "allm",
+    "alliance_invitation": "alli",
+    "dataset_use": "dsu",
+    "data_demand": "dmd",
+    "demand_answer": "dma",
 }
 
 

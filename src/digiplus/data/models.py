@@ -178,3 +178,7 @@ class SearchFacet(Base):
     facet: Mapped[str] = mapped_column(String(20), primary_key=True)
     value: Mapped[str] = mapped_column(String(100), primary_key=True)
     doc_id: Mapped[int] = mapped_column(ForeignKey("data_search_docs.doc_id", ondelete="CASCADE"), primary_key=True)
+
+
+# Alliances and the demand board (data module part 2) keep their tables in their own file.
+from digiplus.data import models_alliances as _alliances  # noqa: E402, F401
