@@ -195,13 +195,8 @@ class DemandFields(_In):
 
 
 class DemandCreate(DemandFields):
-    @model_validator(mode="after")
-    def _checks(self) -> DemandCreate:
-        if not (self.title_zh.strip() or self.title_en.strip()):
-            raise ValueError("a demand needs a title in zh-TW or en (title_zh or title_en)")
-        if (self.budget_amount is None) != (self.budget_currency is None):
-            raise ValueError("budget_amount and budget_currency go together")
-        return self
+    """A title in zh-TW or en is required, and a budget is an amount with its currency
+    (checked by the service, which names the field)."""
 
 
 class DemandUpdate(_In):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from digiplus.core import audit
 from digiplus.core.context import Caller
 from digiplus.core.db import utcnow
-from digiplus.core.errors import Conflict, InvalidRequest, NotFound
+from digiplus.core.errors import Conflict, InvalidRequest, NotFound, ValidationFailed
 from digiplus.core.events import emit, register_event_type
 from digiplus.core.ids import id_for
 from digiplus.core.money import check_minor, currency
@@ -42,6 +42,11 @@ def _audited(d: DataDemand) -> dict[str, Any]:
 
 
 def create_demand(session: Session, caller: Caller, body: DemandCreate) -> DataDemand:
+    if not (body.title_zh.strip() or body.title_en.strip()):
+        raise ValidationFailed("A demand needs a title in zh-TW or en.", param="title_zh")
+    if (body.budget_amount is None) != (body.budget_currency is None):
+        missing = "budget_currency" if body.budget_currency is None else "budget_amount"
+        raise ValidationFailed("A budget is an amount in minor units with its currency.", param=missing)
     if body.budget_currency is not None and body.budget_amount is not None:
         currency(body.budget_currency, param="budget_currency")
         check_minor(body.budget_amount, param="budget_amount", allow_zero=True)
@@ -68,7 +73,7 @@ def update_demand(session: Session, caller: Caller, demand_id: str, body: Demand
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     title_zh, title_en = changes.get("title_zh", demand.title_zh), changes.get("title_en", demand.title_en)
     if not (title_zh.strip() or title_en.strip()):
-        raise InvalidRequest("A demand needs a title in zh-TW or en.", param="title_zh")
+        raise ValidationFailed("A demand needs a title in zh-TW or en.", param="title_zh")
     status = changes.pop("status", None)
     for key, value in changes.items():
         setattr(demand, key, value.upper() if key == "desired_format" else value)
@@ -214,5 +219,5 @@ def get_answer_pair(session: Session, caller: Caller, demand_id: str, answer_id:
     row = session.execute(answers_query(session, caller, demand_id).where(DemandAnswer.id == answer_id)).one_or_none()
     if row is None:
         raise NotFound(f"No such demand_answer: '{answer_id}'", param="answer")
-    answer, dataset = row.tuple()
+    answer, dataset = row
     return answer, dataset
