@@ -68,6 +68,6 @@ def test_embeddings_and_suggestions_from_the_cli(make_org: Any, api_for: Any) ->
     assert "embedded 0 datasets" in again.output
     demand = demander.post("/v1/data_demands", json={"title_en": "free spaces in Taipei car parks"}).json()["id"]
     found = json.loads(runner.invoke(app, ["data", "demands", "suggest", demand, "--json"]).output)
-    assert [f["dataset"] for f in found][0] == parking
+    assert found[0]["dataset"] == parking
     board = runner.invoke(app, ["data", "demands", "list", "--status", "open"])
     assert board.output.strip() == f"{demand}  free spaces in Taipei car parks  [open, 0 answer(s)]"
