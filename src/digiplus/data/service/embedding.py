@@ -7,7 +7,7 @@ library that would reach for the hub fails instead of fetching. The package's ow
 needs sentence-transformers and PyTorch (several GB); the forward pass of this 6-layer,
 384-wide BERT is a few matrix products, so it runs here in NumPy and gives the same
 vectors (tests/data/test_demands_matching.py checks them against reference values
-computed once with sentence-transformers; docs/adr/0007-embedding-model.md).
+computed once with sentence-transformers; docs/adr/0009-embedding-model.md).
 """
 
 from __future__ import annotations
