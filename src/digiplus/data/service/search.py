@@ -89,6 +89,29 @@ def ensure_search_tables(session: Session) -> None:
         _ensured.add(url)
 
 
+def _ready_for_reads(session: Session) -> None:
+    """The FTS5 table must exist before a search; a read-only session cannot make it, so a
+    fresh database gets it from a short write transaction of its own."""
+    if is_postgres(session):
+        return
+    bind = session.get_bind()
+    url = str(bind.engine.url)
+    if url in _ensured:
+        return
+    present = session.execute(
+        text(
+            "SELECT count(*) FROM sqlite_master WHERE name IN "
+            "('data_search_fts', 'data_search_docs_ai', 'data_search_docs_ad', 'data_search_docs_au')"
+        )
+    ).scalar()
+    if present == 4:
+        _ensured.add(url)
+        return
+    engine = getattr(bind, "_proxied", bind)  # the engine without the read-only option
+    with Session(engine) as writer, writer.begin():
+        ensure_search_tables(writer)
+
+
 def forget_search_tables() -> None:
     """Tests that drop the schema call this so the next use makes the FTS table again."""
     _ensured.clear()
@@ -207,8 +230,9 @@ class SearchOutcome:
 
 
 def search(session: Session, caller: Caller | None, query: SearchQuery) -> SearchOutcome:
-    """Datasets matching ``query`` that ``caller`` may see, one page, with facet counts."""
-    ensure_search_tables(session)
+    """Datasets matching ``query`` that ``caller`` may see, one page, with facet counts.
+    Reads only: callers may give a read-only session (``Database.read_session``)."""
+    _ready_for_reads(session)
     terms = query_terms(query.q)
     where = [visible_docs(session, caller)]
     for facet, values in query.filters.items():
