@@ -89,15 +89,15 @@ def ensure_search_tables(session: Session) -> None:
         _ensured.add(url)
 
 
-def _ready_for_reads(session: Session) -> None:
-    """The FTS5 table must exist before a search; a read-only session cannot make it, so a
-    fresh database gets it from a short write transaction of its own."""
+def _fts_ready(session: Session) -> bool:
+    """Whether SQLite's FTS5 table exists (it is made by the first indexed write). A search
+    cannot make it: it may run in a read-only session, or beside its own request's write
+    transaction. Without it no document has been indexed yet, so nothing can match."""
     if is_postgres(session):
-        return
-    bind = session.get_bind()
-    url = str(bind.engine.url)
+        return True
+    url = str(session.get_bind().engine.url)
     if url in _ensured:
-        return
+        return True
     present = session.execute(
         text(
             "SELECT count(*) FROM sqlite_master WHERE name IN "
@@ -106,10 +106,8 @@ def _ready_for_reads(session: Session) -> None:
     ).scalar()
     if present == 4:
         _ensured.add(url)
-        return
-    engine = getattr(bind, "_proxied", bind)  # the engine without the read-only option
-    with Session(engine) as writer, writer.begin():
-        ensure_search_tables(writer)
+        return True
+    return False
 
 
 def forget_search_tables() -> None:
@@ -238,8 +236,9 @@ class SearchOutcome:
 def search(session: Session, caller: Caller | None, query: SearchQuery) -> SearchOutcome:
     """Datasets matching ``query`` that ``caller`` may see, one page, with facet counts.
     Reads only: callers may give a read-only session (``Database.read_session``)."""
-    _ready_for_reads(session)
     terms = query_terms(query.q)
+    if terms and not _fts_ready(session):
+        return SearchOutcome(total=0, datasets=[], formats={}, facets={f: [] for f in FACETS})
     where = [visible_docs(session, caller)]
     for facet, values in query.filters.items():
         if values:
