@@ -74,6 +74,7 @@ class AccountState:
         "code",
         "credits_pending",
         "credits_posted",
+        "ctid",
         "debits_pending",
         "debits_posted",
         "dirty",
@@ -84,11 +85,22 @@ class AccountState:
     )
 
     def __init__(
-        self, seq: int, id: str, ledger: str, code: int, flags: int, dp: int, dpo: int, cp: int, cpo: int
+        self,
+        seq: int,
+        id: str,
+        ledger: str,
+        code: int,
+        flags: int,
+        dp: int,
+        dpo: int,
+        cp: int,
+        cpo: int,
+        ctid: str | None = None,
     ) -> None:
         self.seq, self.id, self.ledger, self.code, self.flags = seq, id, ledger, code, flags
         self.debits_pending, self.debits_posted = dp, dpo
         self.credits_pending, self.credits_posted = cp, cpo
+        self.ctid = ctid  # PostgreSQL: where the row locked for this batch is (it cannot move while locked)
         self.dirty = False
 
     def balances(self) -> tuple[int, int, int, int]:
