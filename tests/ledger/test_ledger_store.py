@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 
 from ledger_helpers import T0, Book
 from sqlalchemy import select, text
@@ -111,7 +112,7 @@ def test_ids_with_quotes_and_separators_round_trip(book: Book) -> None:
     book.accounts(*((i, 0) for i in odd))
     items = [
         {"id": f'{a}->{b}"', "debit_account_id": a, "credit_account_id": b, "amount": n + 1}
-        for n, (a, b) in enumerate(zip(odd, odd[1:], strict=False))
+        for n, (a, b) in enumerate(pairwise(odd))
     ]
     assert book.batch(items) == ["ok"] * len(items)
     assert book.batch(items[:2]) == ["exists", "exists"]
