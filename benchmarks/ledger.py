@@ -213,7 +213,9 @@ def measure(fn: Callable[[], float], runs: int) -> float:
     return statistics.median(fn() for _ in range(runs))
 
 
-def bench_backend(name: str, url: str, quick: bool, runs: int, rows: list[dict[str, Any]]) -> None:
+def bench_backend(name: str, url: str, args: argparse.Namespace, rows: list[dict[str, Any]]) -> None:
+    quick, runs = args.quick, args.runs
+    naive_runs = args.naive_runs or runs
     with tempfile.TemporaryDirectory() as tmp:
         db = prepare(url, tmp)
         caller = make_org(db, f"Bench {name}")
@@ -224,9 +226,9 @@ def bench_backend(name: str, url: str, quick: bool, runs: int, rows: list[dict[s
         totals = {1: 300 if quick else 2000, 100: 3000 if quick else 20_000, 8190: 8190 if quick else 8190 * 4}
         naive_totals = {1: 300 if quick else 2000, 100: 2000 if quick else 10_000, 8190: 8190}
         for contention, who, accts in (("low", caller, low), ("high", hot_caller, hot)):
-            for batch in (1, 100, 8190):
+            for batch in args.batches:
                 tps = measure(lambda: engine_run(db, who, accts, batch, totals[batch], ids), runs)  # noqa: B023
-                base = measure(lambda: naive_run(db, who, accts, batch, naive_totals[batch], ids), runs)  # noqa: B023
+                base = measure(lambda: naive_run(db, who, accts, batch, naive_totals[batch], ids), naive_runs)  # noqa: B023
                 rows.append(
                     {
                         "database": name,
@@ -242,6 +244,9 @@ def bench_backend(name: str, url: str, quick: bool, runs: int, rows: list[dict[s
                     f"  {name:10} {contention:4} batch {batch:>5}: ledger {tps:>10,.0f}/s  naive {base:>9,.0f}/s",
                     flush=True,
                 )
+        if args.no_http:
+            db.dispose()
+            return
         tps = measure(lambda: http_run(db, caller, low, 200 if quick else 1000, ids), runs)
         rows.append(
             {
@@ -286,19 +291,31 @@ def main() -> None:
         default=os.environ.get("DIGIPLUS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/ledger_bench"),
     )
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--out", default="", help="the JSON file (default var/bench/ledger.json)")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--no-http", action="store_true", help="leave out the HTTP batch-1 run")
+    parser.add_argument(
+        "--batches",
+        type=lambda v: [int(b) for b in v.split(",")],
+        default=[1, 100, 8190],
+        help="batch sizes to measure, of 1, 100, 8190 (default: all three)",
+    )
+    parser.add_argument("--naive-runs", type=int, default=0, help="runs of the naive baseline (default: --runs)")
     args = parser.parse_args()
     machine = {
         "cpus": os.cpu_count(),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "processor": platform.processor() or platform.machine(),
+        "load_average_at_start": [round(v, 1) for v in os.getloadavg()],
     }
     print(f"machine: {machine['cpus']} CPUs, {machine['platform']}, Python {machine['python']}")
     rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        bench_backend("sqlite", f"sqlite:///{tmp}/bench.db", args.quick, args.runs, rows)
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_backend("sqlite", f"sqlite:///{tmp}/bench.db", args, rows)
     if not args.no_pg and pg_reachable(args.pg_url):
-        bench_backend("postgresql", args.pg_url, args.quick, args.runs, rows)
+        bench_backend("postgresql", args.pg_url, args, rows)
     print()
     print(f"{'database':10} {'contention':10} {'accounts':>8} {'batch':>9} {'ledger/s':>10} {'naive/s':>9} {'x':>6}")
     for r in rows:
@@ -308,10 +325,12 @@ def main() -> None:
             f"{r['database']:10} {r['contention']:10} {r['accounts']:>8} {r['batch']!s:>9} "
             f"{r['ledger_tps']:>10,} {naive:>9} {speed:>6}"
         )
-    out = ROOT / "var" / "bench" / "ledger.json"
+    machine["load_average_at_end"] = [round(v, 1) for v in os.getloadavg()]
+    print(f"load average at start {machine['load_average_at_start']}, at end {machine['load_average_at_end']}")
+    out = Path(args.out) if args.out else ROOT / "var" / "bench" / "ledger.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"machine": machine, "quick": args.quick, "runs": args.runs, "results": rows}, indent=2))
-    print(f"\nwrote {out.relative_to(ROOT)}")
+    print(f"\nwrote {out}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 
 from ledger_helpers import T0, Book
 from sqlalchemy import select, text
@@ -103,3 +104,18 @@ def test_pending_posted_in_its_own_batch_is_stored_posted(book: Book) -> None:
         ).all()
     assert [tuple(r) for r in rows] == [("h", "posted", None), ("c", None, None)]
     assert book.balance("alice") == (0, 4, 0, 0)
+
+
+def test_ids_with_quotes_and_separators_round_trip(book: Book) -> None:
+    """On PostgreSQL the id lists travel as array literals built by the store: every character must survive."""
+    odd = ['a"b', "c\\d", "e,f{g}", "NULL", "sp ace", "ü\u00e9"]
+    book.accounts(*((i, 0) for i in odd))
+    items = [
+        {"id": f'{a}->{b}"', "debit_account_id": a, "credit_account_id": b, "amount": n + 1}
+        for n, (a, b) in enumerate(pairwise(odd))
+    ]
+    assert book.batch(items) == ["ok"] * len(items)
+    assert book.batch(items[:2]) == ["exists", "exists"]
+    assert book.balance('a"b') == (0, 1, 0, 0)
+    assert book.balance("c\\d") == (0, 2, 0, 1)
+    assert book.balance("ü\u00e9") == (0, 0, 0, 5)

@@ -11,8 +11,9 @@ transfer took seconds per 8,190 batch once the table had ~100,000 rows (custom p
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,6 +56,17 @@ def _cursor(session: Session) -> Any:
     return session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
 
+def text_array(values: Iterable[str]) -> str:
+    """A PostgreSQL array literal of strings, every element quoted (``{"a","b\\"c"}``): psycopg's own
+    list adaptation runs a regular expression per element, ~6x slower for the 16,000 ids of a batch."""
+    return "{" + ",".join(['"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values]) + "}"
+
+
+def int_array(values: Iterable[int]) -> str:
+    """A PostgreSQL array literal of integers (``{1,2,3}``)."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
 def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start : start + _CHUNK]
@@ -70,9 +82,9 @@ def load_accounts(session: Session, caller: Caller, ids: Iterable[str], *, lock:
     if is_postgresql(session):
         suffix = " ORDER BY id FOR UPDATE" if lock else ""
         cur.execute(
-            f"SELECT {_ACCOUNT_COLUMNS} FROM ledger_accounts WHERE org_id = %s AND livemode = %s AND id = ANY(%s)"  # noqa: S608
-            + suffix,
-            (caller.org_id, caller.livemode, wanted),
+            f"SELECT {_ACCOUNT_COLUMNS}{', ctid' if lock else ''} FROM ledger_accounts "  # noqa: S608
+            "WHERE org_id = %s AND livemode = %s AND id = ANY(%s::varchar[])" + suffix,
+            (caller.org_id, caller.livemode, text_array(wanted)),
             prepare=False,
         )
         rows = cur.fetchall()
@@ -99,8 +111,8 @@ def pending_account_ids(session: Session, caller: Caller, pending_ids: Iterable[
     cur = _cursor(session)
     cur.execute(
         "SELECT debit_account_id, credit_account_id FROM ledger_transfers "
-        "WHERE org_id = %s AND livemode = %s AND id = ANY(%s)",
-        (caller.org_id, caller.livemode, ids),
+        "WHERE org_id = %s AND livemode = %s AND id = ANY(%s::varchar[])",
+        (caller.org_id, caller.livemode, text_array(ids)),
         prepare=False,
     )
     found = {account for row in cur.fetchall() for account in row}
@@ -118,8 +130,9 @@ def load_transfers(session: Session, caller: Caller, ids: Iterable[str]) -> dict
     rows: list[tuple[Any, ...]] = []
     if is_postgresql(session):
         cur.execute(
-            f"SELECT {_STATE_COLUMNS} FROM ledger_transfers WHERE org_id = %s AND livemode = %s AND id = ANY(%s)",  # noqa: S608
-            (caller.org_id, caller.livemode, wanted),
+            f"SELECT {_STATE_COLUMNS} FROM ledger_transfers "  # noqa: S608
+            "WHERE org_id = %s AND livemode = %s AND id = ANY(%s::varchar[])",
+            (caller.org_id, caller.livemode, text_array(wanted)),
             prepare=False,
         )
         rows = cur.fetchall()
@@ -138,8 +151,7 @@ def load_transfers(session: Session, caller: Caller, ids: Iterable[str]) -> dict
         )
         rows.extend(cur.fetchall())
     cur.close()
-    dialect = session.get_bind().dialect
-    parse = LedgerTransfer.__table__.c.created.type.dialect_impl(dialect).result_processor(dialect, None) or _same
+    parse = _parse(session.get_bind().dialect)
     for row in rows:
         values = list(row)
         values[_META] = None if row[_META] is None else json.loads(row[_META])
@@ -155,9 +167,18 @@ def row_format(session: Session, caller: Caller, now: datetime) -> RowFormat:
     binary COPY takes datetimes and dicts as they are."""
     if is_postgresql(session):
         return RowFormat(caller.org_id, now, _same, _same)
-    dialect = session.get_bind().dialect
-    stamp = LedgerTransfer.__table__.c.created.type.dialect_impl(dialect).bind_processor(dialect) or _same
+    stamp = _stamp(session.get_bind().dialect)
     return RowFormat(caller.org_id, stamp(now), stamp, json.dumps)
+
+
+@functools.cache
+def _stamp(dialect: Any) -> Callable[[datetime], Any]:
+    return LedgerTransfer.__table__.c.created.type.dialect_impl(dialect).bind_processor(dialect) or _same
+
+
+@functools.cache
+def _parse(dialect: Any) -> Callable[[Any], Any]:
+    return LedgerTransfer.__table__.c.created.type.dialect_impl(dialect).result_processor(dialect, None) or _same
 
 
 def _same(value: Any) -> Any:
@@ -186,17 +207,20 @@ def update_accounts(session: Session, accounts: Iterable[AccountState]) -> None:
         return
     cur = _cursor(session)
     if is_postgresql(session):
+        # Rows locked by this transaction are found by their ctid (a TID scan, no index probe).
+        by_ctid = all(a.ctid is not None for a in changed)
+        key, kind = ("ctid", "tid") if by_ctid else ("seq", "bigint")
         cur.execute(
-            "UPDATE ledger_accounts AS a SET debits_pending = v.dp, debits_posted = v.dpo, "
+            "UPDATE ledger_accounts AS a SET debits_pending = v.dp, debits_posted = v.dpo, "  # noqa: S608
             "credits_pending = v.cp, credits_posted = v.cpo "
-            "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]) AS v(seq, dp, dpo, cp, cpo) "
-            "WHERE a.seq = v.seq",
+            f"FROM unnest(%s::{kind}[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]) AS v(k, dp, dpo, cp, cpo) "
+            f"WHERE a.{key} = v.k",
             (
-                [a.seq for a in changed],
-                [a.debits_pending for a in changed],
-                [a.debits_posted for a in changed],
-                [a.credits_pending for a in changed],
-                [a.credits_posted for a in changed],
+                text_array([str(a.ctid) for a in changed]) if by_ctid else int_array([a.seq for a in changed]),
+                int_array([a.debits_pending for a in changed]),
+                int_array([a.debits_posted for a in changed]),
+                int_array([a.credits_pending for a in changed]),
+                int_array([a.credits_posted for a in changed]),
             ),
             prepare=False,
         )
@@ -209,6 +233,7 @@ def update_accounts(session: Session, accounts: Iterable[AccountState]) -> None:
     cur.close()
     for account in changed:
         account.dirty = False
+        account.ctid = None  # the updated row is a new version elsewhere
 
 
 def update_pending_status(session: Session, transfers: Sequence[TransferState]) -> None:
