@@ -50,6 +50,16 @@ SCENARIO_LABELS = {
     "other": N_("Other"),
 }
 METHOD_LABELS = {"wallet": N_("Wallet (QR)"), "payment_code": N_("Payment code"), "qr": N_("QR code")}
+REFUND_STATUS_LABELS = {"pending": N_("Pending"), "succeeded": N_("Refunded"), "failed": N_("Failed")}
+# Accounts of the platform's books by their id's prefix (service/books.py names them).
+ACCOUNT_LABELS = (
+    ("w_", N_("Payer's wallet")),
+    ("mp_", N_("Pending settlement")),
+    ("ma_", N_("Available balance")),
+    ("platform_fees_", N_("Platform fees")),
+    ("fx_liquidity_", N_("FX liquidity")),
+    ("bank_clearing_", N_("Bank")),
+)
 ENTRY_LABELS = {  # wallet history: the ledger transfer code's name
     "topup": N_("Top-up"),
     "withdrawal": N_("Withdrawal"),
@@ -155,6 +165,10 @@ def labels(page: PageContext) -> dict[str, Any]:
         "scenario_label": partial(pick, SCENARIO_LABELS),
         "method_label": partial(pick, METHOD_LABELS),
         "entry_label": partial(pick, ENTRY_LABELS),
+        "refund_status_label": partial(pick, REFUND_STATUS_LABELS),
+        "account_label": lambda account_id: next(
+            (page.gettext(label) for prefix, label in ACCOUNT_LABELS if account_id.startswith(prefix)), account_id
+        ),
     }
 
 

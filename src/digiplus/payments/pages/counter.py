@@ -68,7 +68,7 @@ def new_payment(
 
 
 def _status_context(page: PageContext, intent: PaymentIntent) -> dict[str, Any]:
-    return {"p": intent, "waiting": intent.status in WAITING, **labels(page)}
+    return {"p": intent, "waiting": intent.status in WAITING, "oob": False, **labels(page)}
 
 
 @router.get("/payments/{intent_id}/qr")
@@ -86,7 +86,7 @@ def payment_qr_page(intent_id: IntentId, session: SessionDep, page: PageDep, cal
 def payment_status(intent_id: IntentId, session: SessionDep, page: PageDep, caller: MerchantDep) -> Response:
     """The small status box the QR page polls every second (HTMX) until the payment leaves waiting."""
     intent = intents.get_intent(session, caller, intent_id)
-    return page_response(page, "payments/_status.html", _status_context(page, intent))
+    return page_response(page, "payments/_status.html", {**_status_context(page, intent), "oob": True})
 
 
 @router.get("/payments/sticker")

@@ -42,9 +42,14 @@ def _chart(page: PageContext, buckets: list[reports.Bucket], currency: str, *, h
     digits = CURRENCIES[currency].exponent if currency in CURRENCIES else 0
     label = page.gettext(N_("Hour")) if hours else page.gettext(N_("Day"))
     sales = page.gettext(N_("Sales"))
-    count = page.gettext(N_("Payments"))
+    count = page.gettext(N_("Number of payments"))
     values = [{label: b.label, sales: b.gross / 10**digits, count: b.count} for b in buckets]
-    x: dict[str, Any] = {"field": label, "type": "ordinal", "title": None, "axis": {"labelAngle": 0}}
+    x: dict[str, Any] = {
+        "field": label,
+        "type": "ordinal",
+        "title": None,
+        "axis": {"labelAngle": 0, "values": [f"{h:02d}" for h in range(0, 24, 3)]},
+    }
     if not hours:
         x = {
             "field": label,

@@ -170,7 +170,7 @@ def search_payments(session: Session, caller: Caller, filters: PaymentFilters, p
 
 
 def recent_payments(session: Session, caller: Caller, limit: int = 8) -> list[PaymentIntent]:
-    stmt = scoped(PaymentIntent, caller).order_by(PaymentIntent.id.desc()).limit(limit)
+    stmt = scoped(PaymentIntent, caller).order_by(PaymentIntent.created.desc(), PaymentIntent.id.desc()).limit(limit)
     return list(session.scalars(stmt))
 
 
