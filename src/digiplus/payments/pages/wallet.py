@@ -265,7 +265,7 @@ def new_code(
     context |= {
         "code": code,
         "grouped": " ".join(code[i : i + 4] for i in range(0, len(code), 4)),
-        "svg": render_svg(code, scale=6, border=2),
+        "svg": render_svg(code, scale=9, border=2),
         "expires_at": row.expires_at,
         "seconds_left": max(0, int((row.expires_at - row.created).total_seconds())),
     }
