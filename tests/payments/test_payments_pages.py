@@ -9,16 +9,19 @@ import html
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from payments_helpers import funded_wallet, merchant, ok, party
 
-from digiplus.core.db import Database
+from digiplus.core.db import Database, utcnow
 from digiplus.identity import service
 from digiplus.identity.schemas import UserCreate
 from digiplus.payments.qr import decode, render_png
+from digiplus.payments.service import payouts
+from digiplus.payments.service.settlement import available_on, taipei_midnight
 
 PASSWORD = "correct horse battery staple"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -79,6 +82,7 @@ def web_for(app: Any, db: Database) -> Iterator[Callable[..., Web]]:
 
 @dataclass
 class World:
+    make_org: Callable[..., str]
     merchant_org: str
     merchant_api: Any
     consumer_org: str
@@ -92,7 +96,7 @@ def world(api_for: Callable[..., Any], make_org: Callable[..., str]) -> World:
     merchant(m_api, name="阿明蚵仔煎")
     c_org, c_api = party(api_for, make_org, "Lin Mei", "consumer")
     wallet = funded_wallet(c_api, 200_000)  # TWD 2,000.00
-    return World(m_org, m_api, c_org, c_api, wallet)
+    return World(make_org, m_org, m_api, c_org, c_api, wallet)
 
 
 def _dynamic(world: World, amount: int = 12_000) -> dict[str, Any]:
@@ -404,3 +408,26 @@ def test_wallet_pages_in_zh_tw_and_csrf(world: World, web_for: Callable[..., Web
         assert web.get(url).status_code == 200, url
     r = web.post("/wallet/send", {"wallet": world.wallet["id"], "to_wallet": "x", "amount": "1"}, csrf=False)
     assert r.status_code == 403
+
+
+def test_payout_pages_and_reconciliation_csv(world: World, web_for: Callable[..., Web], db: Database) -> None:
+    paid = _paid(world, 12_000)
+    day = available_on(utcnow())
+    run = payouts.run_daily(db, taipei_midnight(day) + timedelta(hours=12), payout_date=day, livemode=False)
+    [made] = [p for p in run.created if p.org_id == world.merchant_org]
+    assert made.amount == 12_000 - 216
+    web = web_for(world.merchant_org)
+    listing = web.get("/payments/payouts").text
+    assert made.id in listing and "TWD 117.84" in listing and "In transit" in listing
+    detail = web.get(f"/payments/payouts/{made.id}").text
+    assert paid["id"] in detail and "TWD 120.00" in detail and "TWD 2.16" in detail
+    csv = web.get(f"/payments/payouts/{made.id}/reconciliation.csv")
+    assert csv.headers["content-type"].startswith("text/csv") and paid["id"] in csv.text
+    other = web_for(party_org(world))
+    assert other.get(f"/payments/payouts/{made.id}").status_code == 404
+    assert other.get(f"/payments/payouts/{made.id}/reconciliation.csv").status_code == 404
+
+
+def party_org(world: World) -> str:
+    """Another merchant org (no profile needed to be refused)."""
+    return world.make_org("Another Shop", kind="merchant")
