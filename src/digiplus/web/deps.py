@@ -52,7 +52,10 @@ def get_optional_page(request: Request, session: SessionDep) -> PageContext | No
     request.state.web_session = web
     request.state.user = user
     locale = resolve_locale(request, user.locale)
-    orgs = [OrgChoice(id=org.id, name=org.name, role=m.role) for m, org in identity.memberships_of(session, user.id)]
+    orgs = [
+        OrgChoice(id=org.id, name=org.name, role=m.role, kind=org.kind)
+        for m, org in identity.memberships_of(session, user.id)
+    ]
     caller = identity.caller_for_session(session, web, request_id=getattr(request.state, "request_id", None))
     page = PageContext(
         request=request,

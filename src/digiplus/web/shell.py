@@ -25,6 +25,7 @@ class OrgChoice:
     id: str
     name: str
     role: str
+    kind: str = ""  # merchant | consumer | … (some sections are for one kind of org)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class NavItem:
     section: str
     permission: str | None = None
     order: int = 50
+    org_kinds: tuple[str, ...] = ()  # shown only to orgs of these kinds (empty: every org)
 
 
 @lru_cache(maxsize=1)
@@ -86,7 +88,12 @@ class PageContext:
 
     @property
     def nav(self) -> list[NavItem]:
-        return [item for item in nav_items() if item.permission is None or self.can(item.permission)]
+        kind = self.org.kind if self.org else None
+        return [
+            item
+            for item in nav_items()
+            if (item.permission is None or self.can(item.permission)) and (not item.org_kinds or kind in item.org_kinds)
+        ]
 
     def can(self, permission: str) -> bool:
         return bool(self.caller and self.caller.can(permission))
