@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 
 import typer
 import uvicorn
@@ -22,12 +23,41 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     worker: bool = typer.Option(True, help="Run the background worker as a thread of the server."),
+    workers: int = typer.Option(1, min=1, help="Server processes (one per core); they share the port."),
 ) -> None:
-    """Serve the web pages and the API (with the worker in a thread, by default)."""
+    """Serve the web pages and the API (with the worker in a thread, by default).
+
+    With ``--workers N`` uvicorn starts N processes of the app; the background worker
+    then runs once, as a thread of the parent process, not in each of them (or turn it
+    off with ``--no-worker`` and run ``digiplus worker`` on its own).
+    """
     from digiplus.app import create_app
+    from digiplus.core.logging import configure_logging
 
     migrate.upgrade()
-    uvicorn.run(create_app(run_worker=worker), host=host, port=port, log_config=None)
+    if workers == 1:
+        uvicorn.run(create_app(run_worker=worker), host=host, port=port, log_config=None)
+        return
+    os.environ["DIGIPLUS_WORKER_ENABLED"] = "false"  # read by create_app() in every child process
+    get_settings.cache_clear()
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    background = Worker() if worker else None
+    if background:
+        background.start_thread()
+    try:
+        uvicorn.run(
+            "digiplus.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+            timeout_worker_healthcheck=30,  # a child importing the app on a busy machine answers late
+        )
+    finally:
+        if background:
+            background.stop()
 
 
 @app.command("worker")

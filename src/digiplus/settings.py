@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     env: Literal["dev", "production"] = "dev"
     data_dir: Path = Path("var")
     database_url: str = ""
+    db_pool_size: int = Field(
+        default=40, ge=1, description="connections kept per process: one per request thread (anyio's default 40)"
+    )
+    db_max_overflow: int = Field(default=10, ge=0, description="extra connections, closed when given back")
     secret_key: str = DEV_SECRET_KEY
     base_url: str = "http://127.0.0.1:8000"
 
@@ -30,6 +34,9 @@ class Settings(BaseSettings):
     rate_limit_storage: str = "memory://"
     max_body_bytes: int = 1_048_576
     idempotency_ttl_hours: int = 24
+    api_key_cache_seconds: float = Field(
+        default=5.0, ge=0, description="how long a checked API key is remembered per process; 0 turns it off"
+    )
 
     session_max_age_seconds: int = 14 * 24 * 3600
     worker_enabled: bool = True

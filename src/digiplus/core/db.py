@@ -3,17 +3,26 @@
 SQLite (embedded default) runs in WAL mode with ``BEGIN IMMEDIATE`` so that a
 write transaction takes the write lock up front instead of failing on upgrade;
 PostgreSQL runs READ COMMITTED with explicit row locks where money moves.
+
+``Database.read_session()`` is for work that only reads (the API's GET requests): on
+SQLite it begins a deferred transaction, a WAL reader that neither takes nor waits for
+the write lock; on PostgreSQL it runs in autocommit (each statement sees committed data,
+as it would under READ COMMITTED, without a BEGIN and COMMIT round trip). A write in a
+read session raises ``ReadOnlySessionError`` at once, on both databases, so that a
+mistaken write fails in tests instead of failing under load (SQLite refuses to upgrade a
+stale reader to a writer). See ADR 0009.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from digiplus.settings import Settings, get_settings
@@ -55,9 +64,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 40, max_overflow: int = 10) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        # As many pooled connections as the thread pool has threads: an overflow connection is
+        # closed on return, and opening one (PRAGMAs, a cold page cache) costs more than the query.
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -69,27 +86,154 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        gate = _SqliteWriteGate(engine)
+
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            if conn.get_execution_options().get(_READ_ONLY):
+                conn.exec_driver_sql("BEGIN")  # deferred: a WAL snapshot that takes no lock
+                return
+            gate.enter(conn.connection.dbapi_connection)
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock now, not on a failing upgrade
+            except BaseException:
+                gate.leave(conn.connection.dbapi_connection)
+                raise
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No pre-ping: it costs a round trip per checkout. A connection found dead raises a
+    # disconnect error, which invalidates the whole pool, so one request fails after a
+    # server restart and the next ones reconnect.
+    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=max_overflow, pool_recycle=3600)
+
+
+_READ_ONLY = "digiplus_read_only"
+
+
+class _SqliteWriteGate:
+    """Lets this process's write transactions into SQLite one at a time, in a Python lock.
+
+    SQLite has one write lock; a ``BEGIN IMMEDIATE`` that finds it taken polls it from
+    the busy handler, sleeping up to 100 ms between tries, so under load writers wait
+    far longer than the lock is held and p99 grows to seconds. Waiting on a lock here
+    instead wakes the next writer the moment the last one commits. The lock is let go
+    after the COMMIT or ROLLBACK has run (wrapping the dialect's ``do_commit`` and
+    ``do_rollback``, which the pool's reset also calls), or when the connection goes
+    back to the pool or is closed, whichever comes first; other processes still meet
+    at SQLite's own lock and its busy timeout.
+    """
+
+    def __init__(self, engine: Engine, timeout: float = 30.0) -> None:
+        self._lock = threading.Lock()
+        self._holder: int | None = None  # id() of the DBAPI connection in a write transaction
+        self._timeout = timeout
+        dialect = engine.dialect
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(dbapi_connection: Any) -> None:
+            try:
+                commit(dbapi_connection)
+            finally:
+                self.leave(dbapi_connection)
+
+        def do_rollback(dbapi_connection: Any) -> None:
+            try:
+                rollback(dbapi_connection)
+            finally:
+                self.leave(dbapi_connection)
+
+        dialect.do_commit = do_commit  # type: ignore[method-assign]
+        dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+        for name in ("checkin", "close", "invalidate"):
+            event.listen(engine.pool, name, lambda dbapi_connection, *_: self.leave(dbapi_connection))
+
+    def enter(self, connection: Any) -> None:
+        # After the timeout, go on without the lock: SQLite's busy timeout then decides, as before.
+        if self._lock.acquire(timeout=self._timeout):
+            self._holder = id(_raw(connection))
+
+    def leave(self, connection: Any) -> None:
+        """Given the sqlite3 connection or the pool's proxy of it (``do_commit`` gets the proxy)."""
+        if connection is not None and self._holder == id(_raw(connection)):
+            self._holder = None
+            self._lock.release()
+
+
+def _raw(connection: Any) -> Any:
+    return getattr(connection, "dbapi_connection", None) or connection
+
+
+class ReadOnlySessionError(RuntimeError):
+    """A write was attempted in a read session (a GET request, for instance)."""
+
+
+class ReadSession(Session):
+    """The session of ``Database.read_session``: any write raises ``ReadOnlySessionError``."""
+
+
+@event.listens_for(ReadSession, "before_flush")
+def _no_flush(session: Session, _ctx: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlySessionError("this session only reads (a GET request must not change data)")
+
+
+@event.listens_for(ReadSession, "do_orm_execute")
+def _no_dml(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        raise ReadOnlySessionError("this session only reads (a GET request must not change data)")
 
 
 class Database:
     """The engine and session factory for one database URL."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int | None = None, max_overflow: int | None = None) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        settings = get_settings()
+        self.engine = make_engine(
+            url,
+            pool_size=settings.db_pool_size if pool_size is None else pool_size,
+            max_overflow=settings.db_max_overflow if max_overflow is None else max_overflow,
+        )
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        read_options: dict[str, Any] = {_READ_ONLY: True}
+        if self.engine.dialect.name == "postgresql":
+            read_options["isolation_level"] = "AUTOCOMMIT"
+        self.read_sessionmaker = sessionmaker(
+            self.engine.execution_options(**read_options), class_=ReadSession, expire_on_commit=False
+        )
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session whose work is committed on success and rolled back on error."""
         with self.sessionmaker() as session, session.begin():
             yield session
+
+    def open_session(self, *, read_only: bool = False) -> Session:
+        """A session for the caller to end with ``end_session`` (the API's per-request session).
+
+        Nothing touches the database until the first statement."""
+        return self.read_sessionmaker() if read_only else self.sessionmaker()
+
+    @staticmethod
+    def end_session(session: Session, *, commit: bool) -> None:
+        try:
+            if commit:
+                session.commit()
+            else:
+                session.rollback()
+        finally:
+            session.close()
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A session that only reads (see the module docstring)."""
+        session = self.open_session(read_only=True)
+        try:
+            yield session
+        except BaseException:
+            self.end_session(session, commit=False)
+            raise
+        self.end_session(session, commit=True)
 
     def dispose(self) -> None:
         self.engine.dispose()

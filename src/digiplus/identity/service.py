@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from digiplus.core import audit
@@ -24,8 +25,10 @@ from digiplus.core.errors import AuthenticationFailed, Conflict, NotFound, Permi
 from digiplus.core.ids import id_for
 from digiplus.core.permissions import ROLES, Role, require
 from digiplus.core.tenancy import get_owned, scoped
+from digiplus.identity.api_key_cache import api_key_cache
 from digiplus.identity.models import ApiKey, Membership, Organization, User, WebSession
 from digiplus.identity.schemas import ApiKeyCreate, OrganizationCreate, UserCreate
+from digiplus.settings import get_settings
 
 _hasher = PasswordHasher()  # argon2id with the library's RFC 9106 low-memory profile
 _LAST_USED_GRANULARITY = timedelta(seconds=60)
@@ -209,6 +212,7 @@ def revoke_api_key(session: Session, actor: Caller, key_id: str) -> ApiKey:
         raise PermissionDenied(f"A {actor.role} cannot revoke a key with the role '{key.role}'.", param="id")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
+        api_key_cache.forget_when_committed(session, key.secret_hash)
         audit.record(
             session, actor, "api_key.revoked", "api_key", key.id, before={"revoked": False}, after={"revoked": True}
         )
@@ -216,25 +220,64 @@ def revoke_api_key(session: Session, actor: Caller, key_id: str) -> ApiKey:
 
 
 def authenticate_api_key(session: Session, secret: str, *, request_id: str | None = None) -> Caller:
+    """The caller of ``secret``, read from the database; only reads (``record_api_key_use`` writes)."""
+    caller, _use_due = look_up_api_key(session, secret)
+    return replace(caller, request_id=request_id)
+
+
+def look_up_api_key(session: Session, secret: str, *, cache_generation: int | None = None) -> tuple[Caller, bool]:
+    """``(caller without request id, last_used_at is due)``; raises ``AuthenticationFailed``.
+
+    A found key is remembered in ``api_key_cache`` when ``cache_generation``
+    (``api_key_cache.generation()``, taken before the session began) is given."""
     if not secret.startswith(("sk_test_", "sk_live_")):
         raise AuthenticationFailed("Invalid API key: it must start with sk_test_ or sk_live_.")
-    key = session.scalars(select(ApiKey).where(ApiKey.secret_hash == digest(secret))).one_or_none()
+    secret_digest = digest(secret)
+    key = session.scalars(select(ApiKey).where(ApiKey.secret_hash == secret_digest)).one_or_none()
     if key is None:
         raise AuthenticationFailed(f"Invalid API key provided: sk_…{secret[-4:]}")
     if key.revoked_at is not None:
         raise AuthenticationFailed("This API key has been revoked.", code="api_key_revoked")
-    now = utcnow()
-    if key.last_used_at is None or now - key.last_used_at > _LAST_USED_GRANULARITY:
-        key.last_used_at = now  # coarse, so that reads do not write on every request
-    return Caller(
+    caller = Caller(
         org_id=key.org_id,
         livemode=key.livemode,
         role=cast(Role, key.role),
         actor_kind="api_key",
         actor_id=key.id,
         api_key_id=key.id,
-        request_id=request_id,
     )
+    if cache_generation is not None:
+        ttl = get_settings().api_key_cache_seconds
+        api_key_cache.put(secret_digest, caller, key.last_used_at, ttl, cache_generation)
+    return caller, _last_use_due(key.last_used_at)
+
+
+def cached_api_key_caller(secret: str, *, request_id: str | None = None) -> tuple[Caller, bool] | None:
+    """``(caller, last_used_at is due)`` from the cache, or None; no database work."""
+    entry = api_key_cache.get(digest(secret))
+    if entry is None:
+        return None
+    return replace(entry.caller, request_id=request_id), _last_use_due(entry.last_used_at)
+
+
+def _last_use_due(last_used_at: datetime | None) -> bool:
+    return last_used_at is None or utcnow() - last_used_at > _LAST_USED_GRANULARITY
+
+
+def record_api_key_use(session: Session, secret: str, key_id: str) -> None:
+    """Move ``last_used_at`` to now, at most once a minute (coarse, so that requests rarely write)."""
+    now = utcnow()
+    session.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.id == key_id,
+            or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - _LAST_USED_GRANULARITY),
+        )
+        .values(last_used_at=now)
+    )
+    entry = api_key_cache.get(digest(secret))
+    if entry is not None:
+        entry.last_used_at = now
 
 
 def _role_rank(role: str) -> int:

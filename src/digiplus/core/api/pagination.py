@@ -24,7 +24,7 @@ class ListParams(BaseModel):
     ending_before: str | None = None
 
 
-def _list_params(
+async def _list_params(
     limit: Annotated[int, Query(ge=1, le=100, description="How many objects to return, 1–100.")] = 10,
     starting_after: Annotated[
         str | None,

@@ -1,0 +1,82 @@
+"""A short in-process memory of checked API keys, so that most requests authenticate without SQL.
+
+An entry maps the SHA-256 digest of a secret to the key's caller, for
+``DIGIPLUS_API_KEY_CACHE_SECONDS`` (5 by default; 0 turns the cache off). Revoking a key
+forgets it in this process when the revocation commits; another process (a second
+``digiplus serve`` worker, another host) keeps accepting the key until its entry expires,
+so the TTL bounds how long a revoked key may still be used there (ADR 0009). Unknown and
+revoked keys are never remembered: they are looked up every time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from digiplus.core.context import Caller
+
+MAX_ENTRIES = 10_000
+
+
+@dataclass
+class CachedKey:
+    caller: Caller  # without a request id
+    last_used_at: datetime | None  # as last written by this process (or read)
+    fresh_until: float  # by the cache's clock (time.monotonic)
+
+
+class ApiKeyCache:
+    def __init__(self, max_entries: int = MAX_ENTRIES, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_entries = max_entries
+        self.clock = clock
+        self._entries: dict[str, CachedKey] = {}
+        self._lock = threading.Lock()
+        self._forgotten = 0  # counts forget() calls: a lookup that overlapped one is not remembered
+
+    def generation(self) -> int:
+        """Take this before reading a key from the database and give it to ``put``."""
+        return self._forgotten
+
+    def get(self, secret_digest: str) -> CachedKey | None:
+        entry = self._entries.get(secret_digest)
+        if entry is None or entry.fresh_until <= self.clock():
+            return None
+        return entry
+
+    def put(
+        self, secret_digest: str, caller: Caller, last_used_at: datetime | None, ttl_seconds: float, generation: int
+    ) -> None:
+        if ttl_seconds <= 0:
+            return
+        with self._lock:
+            if generation != self._forgotten:  # a key was revoked while this one was read: it may be that one
+                return
+            self._entries.pop(secret_digest, None)
+            while len(self._entries) >= self.max_entries:  # drop the oldest (dicts keep insertion order)
+                del self._entries[next(iter(self._entries))]
+            self._entries[secret_digest] = CachedKey(caller, last_used_at, self.clock() + ttl_seconds)
+
+    def forget(self, secret_digest: str) -> None:
+        with self._lock:
+            self._forgotten += 1
+            self._entries.pop(secret_digest, None)
+
+    def forget_when_committed(self, session: Session, secret_digest: str) -> None:
+        """Forget now and again after ``session`` commits: a lookup that read the row before the commit
+        either overlapped a ``forget`` (and is not remembered) or is dropped by the second one."""
+        self.forget(secret_digest)
+        event.listen(session, "after_commit", lambda _s: self.forget(secret_digest), once=True)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._forgotten += 1
+            self._entries.clear()
+
+
+api_key_cache = ApiKeyCache()
