@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 14:10:50.259193
+Create Date: 2026-12-01 15:00:26.528959
 """
 
 from __future__ import annotations
@@ -67,6 +67,48 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_idempotency_keys_created"), ["created"], unique=False)
+
+    op.create_table(
+        "ledger_transfers",
+        sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("debit_account_id", sa.String(length=64), nullable=False),
+        sa.Column("credit_account_id", sa.String(length=64), nullable=False),
+        sa.Column("debit_account_seq", sa.BigInteger(), nullable=False),
+        sa.Column("credit_account_seq", sa.BigInteger(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("pending_id", sa.String(length=64), nullable=True),
+        sa.Column("ledger", sa.String(length=40), nullable=False),
+        sa.Column("code", sa.Integer(), nullable=False),
+        sa.Column("flags", sa.Integer(), nullable=False),
+        sa.Column("timeout", sa.Integer(), nullable=False),
+        sa.Column("pending_status", sa.String(length=8), nullable=True),
+        sa.Column("expires_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("metadata", sa.JSON(), nullable=True),
+        sa.Column("dr_debits_pending", sa.BigInteger(), nullable=False),
+        sa.Column("dr_debits_posted", sa.BigInteger(), nullable=False),
+        sa.Column("dr_credits_pending", sa.BigInteger(), nullable=False),
+        sa.Column("dr_credits_posted", sa.BigInteger(), nullable=False),
+        sa.Column("cr_debits_pending", sa.BigInteger(), nullable=False),
+        sa.Column("cr_debits_posted", sa.BigInteger(), nullable=False),
+        sa.Column("cr_credits_pending", sa.BigInteger(), nullable=False),
+        sa.Column("cr_credits_posted", sa.BigInteger(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_ledger_transfers")),
+        sa.UniqueConstraint("org_id", "livemode", "id", name="uq_ledger_transfers_org_mode_id"),
+    )
+    with op.batch_alter_table("ledger_transfers", schema=None) as batch_op:
+        batch_op.create_index("ix_ledger_transfers_credit_seq", ["credit_account_seq", "seq"], unique=False)
+        batch_op.create_index("ix_ledger_transfers_debit_seq", ["debit_account_seq", "seq"], unique=False)
+        batch_op.create_index(
+            "ix_ledger_transfers_open_expiry",
+            ["expires_at"],
+            unique=False,
+            sqlite_where=sa.text("expires_at IS NOT NULL"),
+            postgresql_where=sa.text("expires_at IS NOT NULL"),
+        )
 
     op.create_table(
         "organizations",
@@ -150,51 +192,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("org_id", "livemode", "id", name="uq_ledger_accounts_org_mode_id"),
         postgresql_with={"fillfactor": 50},
     )
-    op.create_table(
-        "ledger_transfers",
-        sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
-        sa.Column("id", sa.String(length=64), nullable=False),
-        sa.Column("org_id", sa.String(), nullable=False),
-        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("debit_account_id", sa.String(length=64), nullable=False),
-        sa.Column("credit_account_id", sa.String(length=64), nullable=False),
-        sa.Column("debit_account_seq", sa.BigInteger(), nullable=False),
-        sa.Column("credit_account_seq", sa.BigInteger(), nullable=False),
-        sa.Column("amount", sa.BigInteger(), nullable=False),
-        sa.Column("pending_id", sa.String(length=64), nullable=True),
-        sa.Column("ledger", sa.String(length=40), nullable=False),
-        sa.Column("code", sa.Integer(), nullable=False),
-        sa.Column("flags", sa.Integer(), nullable=False),
-        sa.Column("timeout", sa.Integer(), nullable=False),
-        sa.Column("pending_status", sa.String(length=8), nullable=True),
-        sa.Column("expires_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("metadata", sa.JSON(), nullable=True),
-        sa.Column("dr_debits_pending", sa.BigInteger(), nullable=False),
-        sa.Column("dr_debits_posted", sa.BigInteger(), nullable=False),
-        sa.Column("dr_credits_pending", sa.BigInteger(), nullable=False),
-        sa.Column("dr_credits_posted", sa.BigInteger(), nullable=False),
-        sa.Column("cr_debits_pending", sa.BigInteger(), nullable=False),
-        sa.Column("cr_debits_posted", sa.BigInteger(), nullable=False),
-        sa.Column("cr_credits_pending", sa.BigInteger(), nullable=False),
-        sa.Column("cr_credits_posted", sa.BigInteger(), nullable=False),
-        sa.Column("livemode", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["org_id"], ["organizations.id"], name=op.f("fk_ledger_transfers_org_id_organizations")
-        ),
-        sa.PrimaryKeyConstraint("seq", name=op.f("pk_ledger_transfers")),
-        sa.UniqueConstraint("org_id", "livemode", "id", name="uq_ledger_transfers_org_mode_id"),
-    )
-    with op.batch_alter_table("ledger_transfers", schema=None) as batch_op:
-        batch_op.create_index("ix_ledger_transfers_credit_seq", ["credit_account_seq", "seq"], unique=False)
-        batch_op.create_index("ix_ledger_transfers_debit_seq", ["debit_account_seq", "seq"], unique=False)
-        batch_op.create_index(
-            "ix_ledger_transfers_open_expiry",
-            ["expires_at"],
-            unique=False,
-            sqlite_where=sa.text("expires_at IS NOT NULL"),
-            postgresql_where=sa.text("expires_at IS NOT NULL"),
-        )
-
     op.create_table(
         "memberships",
         sa.Column("id", sa.String(), nullable=False),
@@ -672,16 +669,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_memberships_org_id"))
 
     op.drop_table("memberships")
-    with op.batch_alter_table("ledger_transfers", schema=None) as batch_op:
-        batch_op.drop_index(
-            "ix_ledger_transfers_open_expiry",
-            sqlite_where=sa.text("expires_at IS NOT NULL"),
-            postgresql_where=sa.text("expires_at IS NOT NULL"),
-        )
-        batch_op.drop_index("ix_ledger_transfers_debit_seq")
-        batch_op.drop_index("ix_ledger_transfers_credit_seq")
-
-    op.drop_table("ledger_transfers")
     op.drop_table("ledger_accounts")
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_events_type"))
@@ -695,6 +682,16 @@ def downgrade() -> None:
     op.drop_table("api_keys")
     op.drop_table("users")
     op.drop_table("organizations")
+    with op.batch_alter_table("ledger_transfers", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_ledger_transfers_open_expiry",
+            sqlite_where=sa.text("expires_at IS NOT NULL"),
+            postgresql_where=sa.text("expires_at IS NOT NULL"),
+        )
+        batch_op.drop_index("ix_ledger_transfers_debit_seq")
+        batch_op.drop_index("ix_ledger_transfers_credit_seq")
+
+    op.drop_table("ledger_transfers")
     with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_idempotency_keys_created"))
 

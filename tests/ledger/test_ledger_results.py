@@ -270,3 +270,21 @@ def test_overflows_of_the_sum_of_pending_and_posted(books: Book) -> None:
     assert books.transfer(id="z", debit_account_id="shop", credit_account_id="fees", amount=150) == "overflows_credits"
     assert books.balance("bank") == (big, 100, 0, 0)
     assert books.balance("fees") == (0, 0, big + 100, 0)
+
+
+def test_stored_id_answers_exists_even_where_a_later_check_would_fail(books: Book) -> None:
+    """A batch first runs assuming its ids are new; a stored id must still win over the checks after
+    ``exists_*`` (here: alice cannot pay 1,000) and must still break its linked chain."""
+    seed_again_from_alice = tr(id="seed", debit_account_id="alice", credit_account_id="bank", amount=1000)
+    assert books.batch([seed_again_from_alice]) == ["exists_with_different_debit_account_id"]
+    assert books.batch([tr(id="c1", flags=L), tr(id="seed", credit_account_id="alice", amount=100)]) == [
+        "linked_event_failed",
+        "exists",
+    ]
+    assert books.batch(
+        [tr(id="c2"), tr(id="c3", flags=L), tr(id="seed", credit_account_id="alice", amount=100), tr(id="c4")]
+    ) == ["ok", "linked_event_failed", "exists", "ok"]
+    assert books.balance("bank") == (0, 120, 0, 0)  # seed, c2 and c4 only
+    assert books.balance("fees") == (0, 0, 0, 20)
+    assert books.batch([tr(id="c2"), tr(id="c5")]) == ["exists", "ok"]  # a created one among stored ones
+    assert books.balance("fees") == (0, 0, 0, 30)

@@ -11,9 +11,9 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from digiplus.core.audit.models import AuditChainHead, AuditEntry
@@ -26,26 +26,40 @@ GENESIS = "0" * 64
 PLATFORM_CHAIN = "platform"
 
 
-def _entry_hash(entry: AuditEntry) -> str:
-    body = {
-        "id": entry.id,
-        "chain": entry.chain,
-        "seq": entry.seq,
-        "org_id": entry.org_id,
-        "livemode": entry.livemode,
-        "actor_kind": entry.actor_kind,
-        "actor_id": entry.actor_id,
-        "action": entry.action,
-        "target_type": entry.target_type,
-        "target_id": entry.target_id,
-        "before": entry.before,
-        "after": entry.after,
-        "request_id": entry.request_id,
-        "created": entry.created.isoformat(),
-        "prev_hash": entry.prev_hash,
-    }
+def _entry_hash(entry: AuditEntry | dict[str, Any]) -> str:
+    """The hash of an entry (a stored row, or the column values of one about to be written)."""
+    get = entry.__getitem__ if isinstance(entry, dict) else entry.__getattribute__
+    body = {name: get(name) for name in _HASHED}
+    body["created"] = body["created"].isoformat()
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+_HASHED = (
+    "id",
+    "chain",
+    "seq",
+    "org_id",
+    "livemode",
+    "actor_kind",
+    "actor_id",
+    "action",
+    "target_type",
+    "target_id",
+    "before",
+    "after",
+    "request_id",
+    "created",
+    "prev_hash",
+)
+_ENTRIES = cast(Table, AuditEntry.__table__)
+_HEADS = cast(Table, AuditChainHead.__table__)
+# Built once: constructing a statement costs more than running it.
+_LOCK_HEAD = select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.chain == bindparam("chain")).with_for_update()
+_INSERT_ENTRY = insert(_ENTRIES)
+_MOVE_HEAD = (
+    update(_HEADS).where(_HEADS.c.chain == bindparam("head")).values(seq=bindparam("to_seq"), hash=bindparam("to_hash"))
+)
 
 
 def record(
@@ -59,37 +73,42 @@ def record(
     after: dict[str, Any] | None = None,
     org_id: str | None = None,
 ) -> AuditEntry:
-    """Append one entry in the caller's transaction (the change and its audit row commit together)."""
+    """Append one entry in the caller's transaction (the change and its audit row commit together).
+
+    Written with Core statements (lock the head, insert the entry, move the head): no ORM unit of
+    work on this path, which every state change takes. Returns the entry as a detached object.
+    """
     org = org_id if org_id is not None else (caller.org_id if caller else None)
     chain = org or PLATFORM_CHAIN
-    lock = select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
-    head = session.scalars(lock).one_or_none()
+    head = session.execute(_LOCK_HEAD, {"chain": chain}).first()
     if head is None:  # the chain's first entry (the insert is skipped otherwise: one statement less per entry)
-        insert_ignore(session, AuditChainHead.__table__, {"chain": chain, "seq": 0, "hash": GENESIS})
-        head = session.scalars(lock).one()
-    entry = AuditEntry(
-        id=id_for("audit_entry"),
-        chain=chain,
-        seq=head.seq + 1,
-        org_id=org,
-        livemode=caller.livemode if caller else False,
-        actor_kind=caller.actor_kind if caller else "system",
-        actor_id=caller.actor_id if caller else "system",
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        before=before,
-        after=after,
-        request_id=caller.request_id if caller else None,
-        created=utcnow(),
-        prev_hash=head.hash,
-    )
-    entry.hash = _entry_hash(entry)
-    head.seq = entry.seq
-    head.hash = entry.hash
-    session.add(entry)
-    session.flush()
-    return entry
+        insert_ignore(session, _HEADS, {"chain": chain, "seq": 0, "hash": GENESIS})
+        head = session.execute(_LOCK_HEAD, {"chain": chain}).one()
+    values: dict[str, Any] = {
+        "id": id_for("audit_entry"),
+        "chain": chain,
+        "seq": head.seq + 1,
+        "org_id": org,
+        "livemode": caller.livemode if caller else False,
+        "actor_kind": caller.actor_kind if caller else "system",
+        "actor_id": caller.actor_id if caller else "system",
+        "action": action,
+        "target_type": target_type,
+        "target_id": target_id,
+        "before": before,
+        "after": after,
+        "request_id": caller.request_id if caller else None,
+        "created": utcnow(),
+        "prev_hash": head.hash,
+    }
+    values["hash"] = _entry_hash(values)
+    session.execute(_INSERT_ENTRY, values)
+    session.execute(_MOVE_HEAD, {"head": chain, "to_seq": values["seq"], "to_hash": values["hash"]})
+    # A head loaded as an ORM object earlier in this session is stale now.
+    cached = session.identity_map.get(Session.identity_key(AuditChainHead, chain))
+    if cached is not None:
+        session.expire(cached)
+    return AuditEntry(**values)
 
 
 @dataclass

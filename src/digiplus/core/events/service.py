@@ -8,12 +8,13 @@ webhook endpoints can subscribe to them by name (an unknown name in
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select
+from sqlalchemy import Select, Table, insert
 from sqlalchemy.orm import Session
 
 from digiplus.core.context import Caller
+from digiplus.core.db import utcnow
 from digiplus.core.errors import NotFound
 from digiplus.core.events.models import Event
 from digiplus.core.ids import id_for
@@ -43,20 +44,26 @@ def emit(
     *,
     endpoint_id: str | None = None,
 ) -> Event:
-    """Add an event to the outbox in the current transaction; the worker delivers it after commit."""
-    event = Event(
-        id=id_for("event"),
-        org_id=caller.org_id,
-        livemode=caller.livemode,
-        type=event_type,
-        data={"object": data},
-        api_version=get_settings().api_version,
-        request_id=caller.request_id,
-        endpoint_id=endpoint_id,
-    )
-    session.add(event)
-    session.flush()
-    return event
+    """Add an event to the outbox in the current transaction; the worker delivers it after commit.
+
+    One Core insert (no ORM unit of work); returns the event as a detached object."""
+    values: dict[str, Any] = {
+        "id": id_for("event"),
+        "org_id": caller.org_id,
+        "livemode": caller.livemode,
+        "created": utcnow(),
+        "type": event_type,
+        "data": {"object": data},
+        "api_version": get_settings().api_version,
+        "request_id": caller.request_id,
+        "endpoint_id": endpoint_id,
+        "dispatched_at": None,
+    }
+    session.execute(_INSERT_EVENT, values)
+    return Event(**values)
+
+
+_INSERT_EVENT = insert(cast(Table, Event.__table__))  # built once
 
 
 def events_query(caller: Caller, event_type: str | None = None) -> Select[Event]:

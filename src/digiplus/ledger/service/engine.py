@@ -288,8 +288,14 @@ class TransferEngine:
         last = len(items) - 1
         chain_start = -1
         chain_broken = False
+        apply, ok = self._apply, R.ok
         for i, t in enumerate(items):
-            linked = bool(t.flags & _LINKED)
+            linked = t.flags & _LINKED
+            if not linked and chain_start < 0:  # outside any chain: the common case
+                code = apply(t)
+                if code is not ok:
+                    results[i] = code
+                continue
             if linked and chain_start < 0:
                 chain_start, chain_broken = i, False
                 self._begin_chain()
@@ -394,6 +400,8 @@ class TransferEngine:
         if not t.id:
             return R.id_must_not_be_zero
         f = t.flags
+        if not f & ~_LINKED:
+            return self._posted(t)
         if (
             (f & _PENDING and f & (_POST | _VOID))
             or (f & _POST and f & _VOID)
@@ -476,6 +484,105 @@ class TransferEngine:
             dr.debits_posted += amount
             cr.credits_posted += amount
         self._record(t, dr, cr, amount, t.ledger, t.code, status, expires_at)
+        return R.ok
+
+    def _posted(self, t: TransferInput) -> R:
+        """The common case, a plain (possibly linked) posted transfer: ``_apply``'s checks in the same
+        order without those its flags make moot, and the insert row built inline."""
+        dr_id, cr_id, amount = t.debit_account_id, t.credit_account_id, t.amount
+        if not dr_id:
+            return R.debit_account_id_must_not_be_zero
+        if not cr_id:
+            return R.credit_account_id_must_not_be_zero
+        if dr_id == cr_id:
+            return R.accounts_must_be_different
+        if t.pending_id is not None:
+            return R.pending_id_must_be_zero
+        if t.timeout != 0:
+            return R.timeout_reserved_for_pending_transfer
+        if not amount:
+            return R.amount_must_not_be_zero
+        if amount < 0:
+            return R.amount_must_not_be_negative
+        ledger, code = t.ledger, t.code
+        if not ledger:
+            return R.ledger_must_not_be_zero
+        if code is None or not 1 <= code <= CODE_MAX:
+            return R.code_must_not_be_zero
+        accounts = self.accounts
+        dr = accounts.get(dr_id)
+        if dr is None:
+            return R.debit_account_not_found
+        cr = accounts.get(cr_id)
+        if cr is None:
+            return R.credit_account_not_found
+        if dr.ledger != cr.ledger:
+            return R.accounts_must_have_the_same_ledger
+        if ledger != dr.ledger:
+            return R.transfer_must_have_the_same_ledger_as_accounts
+        tid = t.id
+        existing = self.transfers.get(tid)
+        if existing is None and tid in self._new:
+            existing = self._get(tid)
+        if existing is not None:
+            return _exists(t, existing)
+        if dr.flags & _CLOSED:
+            return R.debit_account_already_closed
+        if cr.flags & _CLOSED:
+            return R.credit_account_already_closed
+        dr_posted = dr.debits_posted + amount
+        cr_posted = cr.credits_posted + amount
+        if dr_posted > AMOUNT_MAX:
+            return R.overflows_debits_posted
+        if cr_posted > AMOUNT_MAX:
+            return R.overflows_credits_posted
+        if dr.debits_pending + dr_posted > AMOUNT_MAX:
+            return R.overflows_debits
+        if cr.credits_pending + cr_posted > AMOUNT_MAX:
+            return R.overflows_credits
+        if dr.flags & _DMNEC and dr.debits_pending + dr_posted > dr.credits_posted:
+            return R.exceeds_credits
+        if cr.flags & _CMNED and cr.credits_pending + cr_posted > cr.debits_posted:
+            return R.exceeds_debits
+        if self._journal is None:
+            dr.dirty = cr.dirty = True
+        else:
+            self._save(dr)
+            self._save(cr)
+        dr.debits_posted = dr_posted
+        cr.credits_posted = cr_posted
+        rows, fmt, meta = self.rows, self.fmt, t.metadata
+        self._new[tid] = len(rows)
+        self._inputs.append(t)
+        rows.append(
+            (
+                tid,
+                fmt.org_id,
+                self.livemode,
+                fmt.created,
+                dr_id,
+                cr_id,
+                dr.seq,
+                cr.seq,
+                amount,
+                None,
+                ledger,
+                code,
+                t.flags,
+                0,
+                None,
+                None,
+                None if meta is None else fmt.dumps(meta),
+                dr.debits_pending,
+                dr_posted,
+                dr.credits_pending,
+                dr.credits_posted,
+                cr.debits_pending,
+                cr.debits_posted,
+                cr.credits_pending,
+                cr_posted,
+            )
+        )
         return R.ok
 
     def _post_or_void(self, t: TransferInput) -> R:

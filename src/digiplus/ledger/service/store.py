@@ -11,8 +11,9 @@ transfer took seconds per 8,190 batch once the table had ~100,000 rows (custom p
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -138,8 +139,7 @@ def load_transfers(session: Session, caller: Caller, ids: Iterable[str]) -> dict
         )
         rows.extend(cur.fetchall())
     cur.close()
-    dialect = session.get_bind().dialect
-    parse = LedgerTransfer.__table__.c.created.type.dialect_impl(dialect).result_processor(dialect, None) or _same
+    parse = _parse(session.get_bind().dialect)
     for row in rows:
         values = list(row)
         values[_META] = None if row[_META] is None else json.loads(row[_META])
@@ -155,9 +155,18 @@ def row_format(session: Session, caller: Caller, now: datetime) -> RowFormat:
     binary COPY takes datetimes and dicts as they are."""
     if is_postgresql(session):
         return RowFormat(caller.org_id, now, _same, _same)
-    dialect = session.get_bind().dialect
-    stamp = LedgerTransfer.__table__.c.created.type.dialect_impl(dialect).bind_processor(dialect) or _same
+    stamp = _stamp(session.get_bind().dialect)
     return RowFormat(caller.org_id, stamp(now), stamp, json.dumps)
+
+
+@functools.cache
+def _stamp(dialect: Any) -> Callable[[datetime], Any]:
+    return LedgerTransfer.__table__.c.created.type.dialect_impl(dialect).bind_processor(dialect) or _same
+
+
+@functools.cache
+def _parse(dialect: Any) -> Callable[[Any], Any]:
+    return LedgerTransfer.__table__.c.created.type.dialect_impl(dialect).result_processor(dialect, None) or _same
 
 
 def _same(value: Any) -> Any:

@@ -17,7 +17,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,7 @@ from digiplus.ledger.service.engine import ROW_COLUMNS, TransferEngine, Transfer
 _POST_OR_VOID = int(TransferFlags.post_pending_transfer | TransferFlags.void_pending_transfer)
 _ATTEMPTS = 5
 _LEDGER, _AMOUNT = ROW_COLUMNS.index("ledger"), ROW_COLUMNS.index("amount")
+_LOCK_HEAD = select(AuditChainHead.seq).where(AuditChainHead.chain == bindparam("chain")).with_for_update()
 
 
 class TransferOutcome:
@@ -59,16 +60,15 @@ class TransferOutcome:
 
 
 class _Retry(Exception):
-    """A pending transfer appeared between reading it and locking; run the batch again."""
+    """Run the batch again, looking up every id: a pending transfer appeared between reading it and
+    locking, or an id assumed new is stored."""
 
 
 def lock_audit_chain(session: Session, caller: Caller) -> None:
     """PostgreSQL: lock the org's audit chain head (created first if the org has no entry yet)."""
-    if store.is_postgresql(session):
-        lock = select(AuditChainHead.seq).where(AuditChainHead.chain == caller.org_id).with_for_update()
-        if session.execute(lock).first() is None:
-            insert_ignore(session, AuditChainHead.__table__, {"chain": caller.org_id, "seq": 0, "hash": GENESIS})
-            session.execute(lock)
+    if store.is_postgresql(session) and session.execute(_LOCK_HEAD, {"chain": caller.org_id}).first() is None:
+        insert_ignore(session, AuditChainHead.__table__, {"chain": caller.org_id, "seq": 0, "hash": GENESIS})
+        session.execute(_LOCK_HEAD, {"chain": caller.org_id})
 
 
 def create_transfers(
@@ -121,41 +121,52 @@ def _create(
 def _apply(
     session: Session, caller: Caller, items: list[TransferInput], now: datetime
 ) -> tuple[TransferEngine, list[TransferResult]]:
-    if not store.is_postgresql(session):
-        return _run(session, caller, items, now)
-    for _ in range(_ATTEMPTS - 1):
+    # First try: assume no id of the batch is stored yet (the usual case), which spares looking up
+    # every id. The unique index refuses a stored id of a created transfer, and the ids of the
+    # failed items are looked up after the engine ran; either way the savepoint is rolled back and
+    # the batch runs again with every id looked up, so the results are the same as if it had been.
+    pg = store.is_postgresql(session)
+    attempts = _ATTEMPTS if pg else 2  # SQLite: one writer at a time, nothing can appear in between
+    # The rows are written on the driver's cursor, so its own IntegrityError arrives unwrapped.
+    retry = (_Retry, IntegrityError, session.get_bind().dialect.loaded_dbapi.IntegrityError)
+    for attempt in range(attempts):
         try:
             with session.begin_nested():
-                return _run(session, caller, items, now)
-        except (_Retry, IntegrityError):
-            # A concurrent batch inserted one of our ids or a pending transfer we reference; the
-            # savepoint is rolled back and the next attempt sees its committed rows.
-            continue
-    with session.begin_nested():
-        return _run(session, caller, items, now)
+                return _run(session, caller, items, now, pg, optimistic=attempt == 0)
+        except retry:
+            # A stored id (or, on PostgreSQL, a concurrent batch inserted one of our ids or a pending
+            # transfer we reference): the savepoint is rolled back and the next attempt sees those rows.
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _run(
-    session: Session, caller: Caller, items: list[TransferInput], now: datetime
+    session: Session, caller: Caller, items: list[TransferInput], now: datetime, pg: bool, *, optimistic: bool
 ) -> tuple[TransferEngine, list[TransferResult]]:
     pending_ids = {t.pending_id for t in items if t.flags & _POST_OR_VOID and t.pending_id}
     account_ids = {a for t in items for a in (t.debit_account_id, t.credit_account_id) if a}
-    pg = store.is_postgresql(session)
+    lookup = pending_ids if optimistic else {t.id for t in items} | pending_ids
     if pg:
         account_ids |= store.pending_account_ids(session, caller, pending_ids)
         accounts = store.load_accounts(session, caller, account_ids, lock=True)
-        transfers = store.load_transfers(session, caller, {t.id for t in items} | pending_ids)
+        transfers = store.load_transfers(session, caller, lookup)
         for p in transfers.values():
             if p.id in pending_ids and not {p.debit_account_id, p.credit_account_id} <= account_ids:
                 raise _Retry
     else:
-        transfers = store.load_transfers(session, caller, {t.id for t in items} | pending_ids)
+        transfers = store.load_transfers(session, caller, lookup)
         for p in transfers.values():
             if p.id in pending_ids:
                 account_ids |= {p.debit_account_id, p.credit_account_id}
         accounts = store.load_accounts(session, caller, account_ids, lock=False)
     engine = TransferEngine(accounts, transfers, now, caller.livemode, store.row_format(session, caller, now))
     results = engine.run(items)
+    if optimistic:
+        ok = TransferResult.ok
+        failed = {t.id for t, code in zip(items, results, strict=True) if code is not ok and t.id}
+        if failed - transfers.keys() and store.load_transfers(session, caller, failed - transfers.keys()):
+            raise _Retry  # a failed item's id is stored: its answer may be exists_*, and that changes a chain
     store.insert_transfers(session, engine.rows)
     store.update_accounts(session, accounts.values())
     store.update_pending_status(session, engine.resolved)
