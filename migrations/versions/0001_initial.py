@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 15:00:26.528959
+Create Date: 2026-12-01 15:00:58.486536
 """
 
 from __future__ import annotations
@@ -119,6 +119,20 @@ def upgrade() -> None:
         sa.Column("default_currency", sa.String(length=3), nullable=False),
         sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organizations")),
+    )
+    op.create_table(
+        "payments_fee_plans",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("description", sa.String(length=200), nullable=True),
+        sa.Column("rates", sa.JSON(), nullable=False),
+        sa.Column("default_bps", sa.BigInteger(), nullable=False),
+        sa.Column("default_fixed", sa.BigInteger(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments_fee_plans")),
+        sa.UniqueConstraint("livemode", "name", name="uq_payments_fee_plans_mode_name"),
     )
     op.create_table(
         "users",
@@ -260,6 +274,31 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_payments_platform_books")),
     )
+    op.create_table(
+        "payments_settlements",
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("settlement_date", sa.Date(), nullable=False),
+        sa.Column("captured_before", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("gross", sa.BigInteger(), nullable=False),
+        sa.Column("fees", sa.BigInteger(), nullable=False),
+        sa.Column("refunds", sa.BigInteger(), nullable=False),
+        sa.Column("carried_in", sa.BigInteger(), nullable=False),
+        sa.Column("carried_out", sa.BigInteger(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("transfer_id", sa.String(length=64), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_payments_settlements_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments_settlements")),
+        sa.UniqueConstraint("org_id", "livemode", "currency", "settlement_date", name="uq_payments_settlements_day"),
+    )
+    with op.batch_alter_table("payments_settlements", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payments_settlements_org_id"), ["org_id"], unique=False)
+
     op.create_table(
         "payments_wallet_profiles",
         sa.Column("verification_level", sa.Integer(), nullable=False),
@@ -472,6 +511,62 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "payments_payouts",
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("payout_date", sa.Date(), nullable=False),
+        sa.Column("arrival_date", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("bank_account_id", sa.String(), nullable=False),
+        sa.Column("transfer_id", sa.String(length=64), nullable=False),
+        sa.Column("resolved_transfer_id", sa.String(length=64), nullable=True),
+        sa.Column("bank_reference", sa.String(length=64), nullable=True),
+        sa.Column("failure_code", sa.String(length=40), nullable=True),
+        sa.Column("failure_message", sa.String(length=200), nullable=True),
+        sa.Column("in_transit_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("paid_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("failed_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["bank_account_id"],
+            ["payments_bank_accounts.id"],
+            name=op.f("fk_payments_payouts_bank_account_id_payments_bank_accounts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_payments_payouts_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments_payouts")),
+        sa.UniqueConstraint("org_id", "livemode", "currency", "payout_date", name="uq_payments_payouts_day"),
+    )
+    with op.batch_alter_table("payments_payouts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payments_payouts_org_id"), ["org_id"], unique=False)
+        batch_op.create_index("ix_payments_payouts_status", ["status", "livemode"], unique=False)
+
+    op.create_table(
+        "payments_settlement_items",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("settlement_id", sa.String(), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("object_id", sa.String(length=40), nullable=False),
+        sa.Column("gross", sa.BigInteger(), nullable=False),
+        sa.Column("fee", sa.BigInteger(), nullable=False),
+        sa.Column("refunded", sa.BigInteger(), nullable=False),
+        sa.Column("occurred_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["settlement_id"],
+            ["payments_settlements.id"],
+            name=op.f("fk_payments_settlement_items_settlement_id_payments_settlements"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments_settlement_items")),
+        sa.UniqueConstraint("kind", "object_id", name="uq_payments_settlement_items_object"),
+    )
+    with op.batch_alter_table("payments_settlement_items", schema=None) as batch_op:
+        batch_op.create_index("ix_payments_settlement_items_settlement", ["settlement_id"], unique=False)
+
+    op.create_table(
         "payments_wallet_transfers",
         sa.Column("from_wallet_id", sa.String(), nullable=False),
         sa.Column("to_wallet_id", sa.String(), nullable=False),
@@ -542,6 +637,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_webhook_deliveries_org_id"), ["org_id"], unique=False)
 
     op.create_table(
+        "payments_payout_items",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("payout_id", sa.String(), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("object_id", sa.String(length=40), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["payout_id"], ["payments_payouts.id"], name=op.f("fk_payments_payout_items_payout_id_payments_payouts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments_payout_items")),
+    )
+    with op.batch_alter_table("payments_payout_items", schema=None) as batch_op:
+        batch_op.create_index("ix_payments_payout_items_object", ["object_id"], unique=False)
+        batch_op.create_index("ix_payments_payout_items_payout", ["payout_id"], unique=False)
+
+    op.create_table(
         "payments_refunds",
         sa.Column("payment_intent_id", sa.String(), nullable=False),
         sa.Column("amount", sa.BigInteger(), nullable=False),
@@ -607,6 +718,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_payments_refunds_intent")
 
     op.drop_table("payments_refunds")
+    with op.batch_alter_table("payments_payout_items", schema=None) as batch_op:
+        batch_op.drop_index("ix_payments_payout_items_payout")
+        batch_op.drop_index("ix_payments_payout_items_object")
+
+    op.drop_table("payments_payout_items")
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_webhook_deliveries_org_id"))
         batch_op.drop_index(batch_op.f("ix_webhook_deliveries_next_attempt_at"))
@@ -620,6 +736,15 @@ def downgrade() -> None:
         batch_op.drop_index("ix_payments_wallet_transfers_from_created")
 
     op.drop_table("payments_wallet_transfers")
+    with op.batch_alter_table("payments_settlement_items", schema=None) as batch_op:
+        batch_op.drop_index("ix_payments_settlement_items_settlement")
+
+    op.drop_table("payments_settlement_items")
+    with op.batch_alter_table("payments_payouts", schema=None) as batch_op:
+        batch_op.drop_index("ix_payments_payouts_status")
+        batch_op.drop_index(batch_op.f("ix_payments_payouts_org_id"))
+
+    op.drop_table("payments_payouts")
     with op.batch_alter_table("payments_payment_intents", schema=None) as batch_op:
         batch_op.drop_index("ix_payments_payment_intents_wallet_confirmed")
         batch_op.drop_index("ix_payments_payment_intents_org_status")
@@ -655,6 +780,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_payments_wallet_profiles_org_id"))
 
     op.drop_table("payments_wallet_profiles")
+    with op.batch_alter_table("payments_settlements", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payments_settlements_org_id"))
+
+    op.drop_table("payments_settlements")
     op.drop_table("payments_platform_books")
     with op.batch_alter_table("payments_fx_quotes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_payments_fx_quotes_org_id"))
@@ -681,6 +810,7 @@ def downgrade() -> None:
 
     op.drop_table("api_keys")
     op.drop_table("users")
+    op.drop_table("payments_fee_plans")
     op.drop_table("organizations")
     with op.batch_alter_table("ledger_transfers", schema=None) as batch_op:
         batch_op.drop_index(

@@ -6,6 +6,7 @@ in production the default secret is refused at start-up.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -53,6 +54,15 @@ class Settings(BaseSettings):
     wallet_limits: dict[int, tuple[int, int, int]] | None = Field(
         default=None,
         description="verification level -> (per payment, daily, monthly) in TWD minor units; None = defaults",
+    )
+    # fees, settlement and payouts (docs/payments.md, "Fees, settlement and payouts")
+    settlement_delay_days: int = Field(
+        default=1, ge=0, le=30, description="business days (Asia/Taipei, Mon-Fri) before captured funds are available"
+    )
+    settlement_holidays: list[date] = Field(default_factory=list, description="dates that are not business days")
+    payout_minimum: dict[str, int] = Field(
+        default_factory=lambda: {"TWD": 100_00},
+        description="currency -> smallest payout in minor units; a currency not named: one major unit",
     )
     log_json: bool = True
     log_level: str = "INFO"

@@ -38,6 +38,9 @@ PREFIXES = {
     "bank_account": "ba",
     "merchant_profile": "mpr",
     "wallet_profile": "wpr",
+    "settlement": "stl",
+    "payout": "po",
+    "fee_plan": "fpl",
 }
 
 

@@ -3,6 +3,7 @@ transfers in the platform's books (see ``service/books.py``)."""
 
 from digiplus.payments.models.books import PlatformBooks
 from digiplus.payments.models.intents import FxQuote, MerchantProfile, PaymentIntent, Refund
+from digiplus.payments.models.payouts import FeePlan, Payout, PayoutItem, Settlement, SettlementItem
 from digiplus.payments.models.wallets import (
     BankAccount,
     BankTransfer,
@@ -15,12 +16,17 @@ from digiplus.payments.models.wallets import (
 __all__ = [
     "BankAccount",
     "BankTransfer",
+    "FeePlan",
     "FxQuote",
     "MerchantProfile",
     "PaymentCode",
     "PaymentIntent",
+    "Payout",
+    "PayoutItem",
     "PlatformBooks",
     "Refund",
+    "Settlement",
+    "SettlementItem",
     "Wallet",
     "WalletProfile",
     "WalletTransfer",

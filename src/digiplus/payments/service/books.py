@@ -46,6 +46,8 @@ class TransferCode(IntEnum):
     fx_payment_out = 212  # FX liquidity → merchant pending settlement (merchant currency)
     refund = 301  # merchant → wallet (or → FX liquidity for a cross-border payment)
     fx_refund = 311  # FX liquidity → visitor's wallet
+    settlement = 401  # merchant pending settlement → merchant available (service/settlement.py)
+    payout = 501  # merchant available → bank clearing (pending, then posted or voided; service/payouts.py)
 
 
 def platform_org_id(session: Session) -> str:

@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy.orm import object_session
+
 from digiplus.ledger import TransferFlags, TransferInput, TransferOutcome, TransferResult
 from digiplus.payments.models import FxQuote, PaymentIntent, Wallet
 from digiplus.payments.service import books
 from digiplus.payments.service.books import TransferCode
-from digiplus.payments.service.fees import fee_for
+from digiplus.payments.service.fee_plans import merchant_fee
 
 PENDING = int(TransferFlags.pending)
 POST = int(TransferFlags.post_pending_transfer)
@@ -111,7 +113,7 @@ def capture_items(intent: PaymentIntent, amount: int, fee_plan: str) -> tuple[li
 def fee_item(intent: PaymentIntent, amount: int, fee_plan: str) -> tuple[list[TransferInput], int]:
     """The fee on ``amount`` captured, from the merchant's pending settlement (none when it is 0)."""
     pi, cur = intent.id, intent.currency
-    fee = fee_for(fee_plan, intent.scenario, amount)
+    fee = merchant_fee(object_session(intent), intent.livemode, fee_plan, intent.scenario, amount)
     items = []
     if fee:
         items.append(

@@ -55,6 +55,10 @@ def check_plan(name: str) -> str:
 
 def fee_for(plan: str, scenario: str, amount: int) -> int:
     """The fee on a captured ``amount`` (minor units) for the plan and scenario."""
-    fee = FEE_PLANS.get(plan, {}).get(scenario, Fee(0, 0))
+    return fee_amount(FEE_PLANS.get(plan, {}).get(scenario, Fee(0, 0)), amount)
+
+
+def fee_amount(fee: Fee, amount: int) -> int:
+    """``fee`` on ``amount``: the percentage rounded half up, plus the fixed part, at most ``amount``."""
     percent = (Decimal(amount) * fee.bps / 10_000).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     return min(amount, int(percent) + fee.fixed)
