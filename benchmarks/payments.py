@@ -124,6 +124,7 @@ def serve(port: int, workers: int) -> None:
 
 @dataclass
 class Party:
+    org: str
     key: str
     wallet: str | None = None
 
@@ -157,7 +158,8 @@ def seed(merchants: int, consumers: int, balance: int) -> tuple[list[Party], lis
     from digiplus.core.db import get_database
     from digiplus.identity import service as identity
     from digiplus.identity.schemas import ApiKeyCreate, OrganizationCreate
-    from digiplus.payments.service import banks, merchants as merchant_service, topups, wallets
+    from digiplus.payments.service import banks, topups, wallets
+    from digiplus.payments.service import merchants as merchant_service
 
     mccs = ["5812", "8011", "5943", "4111", "7011", "5947", "5411", "7922"]
     shops: list[Party] = []
@@ -174,7 +176,7 @@ def seed(merchants: int, consumers: int, balance: int) -> tuple[list[Party], lis
                 s, who, display_name=f"Bench shop {i}", city="Taipei", mcc=mccs[i % len(mccs)], bank_account_id=bank.id
             )
             _, key = identity.create_api_key(s, who, ApiKeyCreate(name="bench", role="developer"))
-            shops.append(Party(key))
+            shops.append(Party(org.id, key))
     for start in range(0, consumers, 100):
         with db.session() as s:
             for i in range(start, min(consumers, start + 100)):
@@ -183,11 +185,16 @@ def seed(merchants: int, consumers: int, balance: int) -> tuple[list[Party], lis
                 wallet = wallets.create_wallet(s, who, "TWD")
                 wallets.set_verification_level(s, who, 2)
                 bank = banks.create_bank_account(
-                    s, who, bank_code="812", account_number=f"{200000000 + i}", holder_name=org.name, currency_code="TWD"
+                    s,
+                    who,
+                    bank_code="812",
+                    account_number=f"{200000000 + i}",
+                    holder_name=org.name,
+                    currency_code="TWD",
                 )
                 topups.top_up(s, who, wallet.id, bank_account_id=bank.id, amount=balance)
                 _, key = identity.create_api_key(s, who, ApiKeyCreate(name="bench", role="developer"))
-                payers.append(Party(key, wallet.id))
+                payers.append(Party(org.id, key, wallet.id))
     return shops, payers
 
 
@@ -337,6 +344,8 @@ def drive(load: Load, procs: int) -> dict[str, Any]:
 
 
 def profile_payments(shops: list[Party], payers: list[Party], n: int) -> dict[str, Any]:
+    """Statements per payment over HTTP in process (TestClient: auth, idempotency, the routes), then
+    a cProfile of the same two service calls without HTTP (the profiler sees only its own thread)."""
     from fastapi.testclient import TestClient
     from sqlalchemy import event
 
@@ -361,27 +370,74 @@ def profile_payments(shops: list[Party], payers: list[Party], n: int) -> dict[st
             _one(client, load, rng)
         event.listen(engine, "before_cursor_execute", before)
         event.listen(engine, "after_cursor_execute", after)
-        profiler = cProfile.Profile()
-        began = time.perf_counter()
-        profiler.enable()
+        began, cpu = time.perf_counter(), time.process_time()
         for _ in range(n):
             _one(client, load, rng)
-        profiler.disable()
-        wall = time.perf_counter() - began
+        wall, cpu = time.perf_counter() - began, time.process_time() - cpu
         event.remove(engine, "before_cursor_execute", before)
         event.remove(engine, "after_cursor_execute", after)
+    service = _profile_services(shops, payers, n)
+    return {
+        "payments": n,
+        "http_in_process_ms_per_payment": round(wall / n * 1000, 2),
+        "http_in_process_cpu_ms_per_payment": round(cpu / n * 1000, 2),
+        "db_driver_ms_per_payment": round(db_time[0] / n * 1000, 2),
+        "statements_per_payment": round(sum(statements.values()) / n, 1),
+        "statements": {k: round(v / n, 2) for k, v in statements.most_common()},
+        **service,
+    }
+
+
+def _profile_services(shops: list[Party], payers: list[Party], n: int) -> dict[str, Any]:
+    from digiplus.core.context import Caller
+    from digiplus.core.db import get_database
+    from digiplus.payments.service import intents, paying
+
+    db = get_database()
+
+    def caller(org: str) -> Caller:
+        return Caller(org_id=org, livemode=False, role="developer", actor_kind="api_key", actor_id="bench")
+
+    rng = random.Random(7)
+
+    def pay() -> None:
+        shop = caller(rng.choice(shops).org)
+        who = rng.choice(payers)
+        payer, wallet_id = caller(who.org), who.wallet or ""
+        with db.session() as s:
+            intent = intents.create_intent(
+                s,
+                shop,
+                amount=rng.randint(50, 500) * 100,
+                currency_code="TWD",
+                capture_method="automatic",
+                description="bench",
+                metadata=None,
+            )
+            intent_id = intent.id
+        with db.session() as s:
+            attempt = paying.pay_from_wallet(
+                s, payer, wallet_id, qr_payload=None, payment_intent=intent_id, amount=None, fx_quote=None
+            )
+            assert attempt.declined is None and attempt.intent.status == "succeeded"
+
+    for _ in range(20):
+        pay()
+    profiler = cProfile.Profile()
+    began = time.perf_counter()
+    profiler.enable()
+    for _ in range(n):
+        pay()
+    profiler.disable()
+    wall = time.perf_counter() - began
     stats = pstats.Stats(profiler)
     by_package: Counter[str] = Counter()
     for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
         by_package[_package_of(filename)] += tottime
-    total_prof = sum(by_package.values()) or 1.0
+    total = sum(by_package.values()) or 1.0
     return {
-        "payments": n,
-        "ms_per_payment_in_process": round(wall / n * 1000, 2),
-        "db_driver_ms_per_payment": round(db_time[0] / n * 1000, 2),
-        "statements_per_payment": round(sum(statements.values()) / n, 1),
-        "statements": {k: round(v / n, 2) for k, v in statements.most_common()},
-        "cpu_share_by_package": {k: round(v / total_prof, 3) for k, v in by_package.most_common(12)},
+        "services_ms_per_payment": round(wall / n * 1000, 2),
+        "services_cpu_share_by_package": {k: round(v / total, 3) for k, v in by_package.most_common(14)},
     }
 
 
@@ -450,6 +506,21 @@ def qr_rates(n: int) -> dict[str, float]:
 # --- the run --------------------------------------------------------------------------------
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process, its threads and its children so far (Linux /proc; 0 elsewhere)."""
+    total, todo = 0, [pid]
+    while todo:
+        one = todo.pop()
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+            for task in Path(f"/proc/{one}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -478,11 +549,13 @@ def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
         prepare_database(db_url, data_dir)
         t = time.perf_counter()
         shops, payers = seed(args.merchants, args.consumers, 200_000_00)
-        print(f"[{database}] seeded {len(shops)} merchants, {len(payers)} funded wallets in {time.perf_counter() - t:.1f}s")
+        print(
+            f"[{database}] seeded {len(shops)} merchants, {len(payers)} funded wallets in {time.perf_counter() - t:.1f}s"
+        )
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         env = {**os.environ, **_env(db_url, data_dir), "PYTHONPATH": str(ROOT / "src")}
-        server = subprocess.Popen(
+        server = subprocess.Popen(  # noqa: S603 -- our own interpreter and this file
             [sys.executable, __file__, "--serve", str(port), "--workers", str(args.workers)], env=env
         )
         rows: list[dict[str, Any]] = []
@@ -493,11 +566,13 @@ def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
             seconds = args.seconds
 
             def go(kind: str, rate: float | None, secs: float, seed_: int) -> dict[str, Any]:
+                cpu = cpu_seconds(server.pid)
                 row = drive(Load(base, kind, secs, args.clients, rate, keys, pays, seed_), args.client_procs)
+                row["server_cpu_ms_per_op"] = round((cpu_seconds(server.pid) - cpu) * 1000 / row["done"], 2)
                 label = f"{kind} {'flat out' if rate is None else f'at {rate:g}/s'}"
                 print(
                     f"  {label:24} {row['per_s']:>8.1f}/s  p50 {row['p50_ms']:>7.2f} ms  p99 {row['p99_ms']:>8.2f} ms"
-                    f"  ({row['done']} done, {row['errors']} errors)",
+                    f"  server CPU {row['server_cpu_ms_per_op']:>6.2f} ms/op  ({row['done']} done, {row['errors']} errors)",
                     flush=True,
                 )
                 return {"database": database, "workload": label, **row}
@@ -568,29 +643,48 @@ def main() -> None:
     pay_rate = next(r for r in rows if r["kind"] == "payment" and r["offered_per_s"] is not None)
     share = pay_flat["per_s"] / floor_flat["per_s"]
     print()
-    print(f"{'database':20} {'workload':24} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>6}")
+    print(
+        f"{'database':20} {'workload':24} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+        f" {'srv CPU ms/op':>13} {'errors':>6}"
+    )
     for r in rows:
         print(
             f"{r['database']:20} {r['workload']:24} {r['per_s']:>8.1f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f}"
-            f" {r['max_ms']:>8.2f} {r['errors']:>6}"
+            f" {r['max_ms']:>8.2f} {r['server_cpu_ms_per_op']:>13.2f} {r['errors']:>6}"
         )
     print()
-    print(f"payments/s flat out      {pay_flat['per_s']:.1f} (target >= 300)  {'MET' if pay_flat['per_s'] >= 300 else 'MISSED'}")
-    print(f"share of the floor       {share:.1%} of {floor_flat['per_s']:.1f} inserts/s (target >= 50 %)  "
-          f"{'MET' if share >= 0.5 else 'MISSED'}")
-    print(f"p99 at {args.rate:g} payments/s   {pay_rate['p99_ms']:.1f} ms (target <= 100 ms)  "
-          f"{'MET' if pay_rate['p99_ms'] <= 100 else 'MISSED'}")
+    print(
+        f"payments/s flat out      {pay_flat['per_s']:.1f} (target >= 300)  {'MET' if pay_flat['per_s'] >= 300 else 'MISSED'}"
+    )
+    print(
+        f"share of the floor       {share:.1%} of {floor_flat['per_s']:.1f} inserts/s (target >= 50 %)  "
+        f"{'MET' if share >= 0.5 else 'MISSED'}"
+    )
+    print(
+        f"p99 at {args.rate:g} payments/s   {pay_rate['p99_ms']:.1f} ms (target <= 100 ms)  "
+        f"{'MET' if pay_rate['p99_ms'] <= 100 else 'MISSED'}"
+    )
+    cpu_share = floor_flat["server_cpu_ms_per_op"] / pay_flat["server_cpu_ms_per_op"]
+    print(
+        f"by server CPU            a payment costs {pay_flat['server_cpu_ms_per_op']:.2f} ms, a floor insert "
+        f"{floor_flat['server_cpu_ms_per_op']:.2f} ms: {cpu_share:.1%} of the floor; one core = "
+        f"{1000 / pay_flat['server_cpu_ms_per_op']:.0f} payments/s"
+    )
     print(f"QR                       {qr['decode_per_s']:,} decodes/s, {qr['encode_per_s']:,} encodes/s")
     prof = result["profile"]
     print()
     print(
-        f"one payment in process (TestClient, {prof['payments']} payments): {prof['ms_per_payment_in_process']} ms, "
+        f"one payment over HTTP in process (TestClient, {prof['payments']} payments, both requests): "
+        f"{prof['http_in_process_ms_per_payment']} ms wall, {prof['http_in_process_cpu_ms_per_payment']} ms CPU, "
         f"{prof['statements_per_payment']} SQL statements, {prof['db_driver_ms_per_payment']} ms in the driver"
     )
     for kind, count in prof["statements"].items():
         print(f"    {count:>6.2f}  {kind}")
-    print("  CPU by package (cProfile tottime share):")
-    for pkg, share_ in prof["cpu_share_by_package"].items():
+    print(
+        f"  the two service calls alone (create_intent + pay_from_wallet, no HTTP): "
+        f"{prof['services_ms_per_payment']} ms; CPU by package (cProfile tottime share):"
+    )
+    for pkg, share_ in prof["services_cpu_share_by_package"].items():
         print(f"    {share_:>6.1%}  {pkg}")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     out = {
