@@ -14,10 +14,10 @@ from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Boolean, Select, String, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from digiplus.core.db import utcnow
+from digiplus.core.db import UTCDateTime, utcnow
 from digiplus.core.money import format_minor
 from digiplus.payments.models import BankTransfer, PaymentIntent, Wallet, WalletProfile, WalletTransfer
 from digiplus.payments.service.errors import PaymentDeclined
@@ -52,7 +52,8 @@ def _outflow_sums() -> Select[tuple[Any, ...]]:
     """One statement for everything a limit check reads: the holder's verification level and the
     wallet's outflows since the start of the day and of the month (payments, P2P sent, withdrawals
     not failed). Built once; executed with ``wallet``, ``org``, ``livemode``, ``day`` and ``month``."""
-    wallet, day, month = bindparam("wallet"), bindparam("day"), bindparam("month")
+    wallet = bindparam("wallet", type_=String())
+    day, month = bindparam("day", type_=UTCDateTime()), bindparam("month", type_=UTCDateTime())
 
     def sums(amount: Any, when: Any, *where: Any) -> tuple[Any, Any]:
         def total(since: Any) -> Any:
@@ -62,7 +63,10 @@ def _outflow_sums() -> Select[tuple[Any, ...]]:
 
     level = (
         select(WalletProfile.verification_level)
-        .where(WalletProfile.org_id == bindparam("org"), WalletProfile.livemode == bindparam("livemode"))
+        .where(
+            WalletProfile.org_id == bindparam("org", type_=String()),
+            WalletProfile.livemode == bindparam("livemode", type_=Boolean()),
+        )
         .scalar_subquery()
     )
     paid = sums(PaymentIntent.wallet_amount, PaymentIntent.confirmed_at, PaymentIntent.payer_wallet_id == wallet)
