@@ -39,7 +39,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from digiplus.core.context import Caller
-from digiplus.demo.payments_cast import SHOPS, Shop, season
+from digiplus.demo.payments_cast import ITINERARY, SHOPS, Shop, season
 from digiplus.demo.payments_people import Customer, Setup, set_up
 from digiplus.ledger import BATCH_MAX, TransferInput, TransferResult, create_transfers
 from digiplus.payments.models import BankTransfer, FxQuote, MerchantProfile, PaymentIntent, Refund
@@ -93,6 +93,8 @@ class DemoPayments:
     created_payments: int = 0  # by this run (0 on a re-run)
     created_orgs: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    split: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # seconds by step
     logins: list[tuple[str, str]] = field(default_factory=list)  # (email, what the login shows)
 
     @property
@@ -139,8 +141,25 @@ def plan(setup: Setup, first_day: date, days: int, scale: float) -> dict[date, l
                         p.refund_amount = None if rng.random() < 0.7 else dollars // 2 * 100
                         p.refund_reason = rng.choice(("requested_by_customer", "requested_by_customer", "duplicate"))
                 by_day[day].append(p)
+        by_day[day] += _itinerary(setup, day)
         by_day[day].sort(key=lambda p: p.when)
     return by_day
+
+
+def _itinerary(setup: Setup, day: date) -> list[Planned]:
+    """The visitor login's stops on ``day`` (whatever the scale, so the login always has a trip to show)."""
+    visitor = setup.login_visitor
+    if visitor is None or not visitor.trips:
+        return []
+    start, _ = visitor.trips[-1]
+    shops = {s.slug: s for s in SHOPS}
+    out = []
+    for n, (offset, slug, hour, dollars) in enumerate(ITINERARY):
+        shop = shops[slug]
+        if start + timedelta(days=offset) != day or not shop.weekdays[day.weekday()] or hour not in shop.hours:
+            continue
+        out.append(Planned(shop, _local(day, hour, 7 * n % 60), visitor, dollars * 100, f"trip:{day.isoformat()}:{n}"))
+    return out
 
 
 def _price(planned: Planned) -> None:
@@ -169,13 +188,14 @@ def _topups(by_day: dict[date, list[Planned]], first_day: date) -> dict[date, di
 
 def build_demo_payments(session: Session, orgs: dict[str, Any], *, scale: float = 1.0, days: int = 365) -> DemoPayments:
     """Build whatever part of the payments world is missing (test mode); return what it holds."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     setup = set_up(session, orgs, scale, days)
     anchor = setup.anchor  # the day of the first run: the year ends the day before
     first_day = anchor - timedelta(days=days)
     result = DemoPayments(first_day, anchor - timedelta(days=1))
     result.merchants, result.consumers, result.visitors = len(setup.shops), len(setup.locals), len(setup.visitors)
     result.created_orgs, result.logins = setup.created, setup.logins
+    result.split["set-up"] = time.perf_counter() - started
     by_day = plan(setup, first_day, days, scale)
     for day_payments in by_day.values():
         for p in day_payments:
@@ -191,21 +211,32 @@ def build_demo_payments(session: Session, orgs: dict[str, Any], *, scale: float 
     result.topups = sum(len(t) for t in topups.values())
     if not stored and every:
         refunds_on: dict[date, list[tuple[Planned, str]]] = defaultdict(list)
+        clock = time.perf_counter()
+
+        def lap(step: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            result.split[step] += now - clock
+            clock = now
+
         for k in range(days):
             day = first_day + timedelta(days=k)
             ids = _write_day(session, setup, day, by_day.get(day, []), topups.get(day, {}))
+            lap("payments and top-ups")
             for p, intent_id in zip(by_day.get(day, []), ids, strict=True):
                 if p.refund_on is not None:
                     refunds_on[p.refund_on].append((p, intent_id))
             for p, intent_id in refunds_on.pop(day, []):
                 _refund(session, setup, p, intent_id)
+            lap("refunds")
             if day.weekday() in PAYOUT_WEEKDAYS:
                 as_of = _local(day, 10, 0)
                 settlement.settle_merchant_funds(session, as_of, livemode=False)
                 payouts.run_payouts(session, as_of, payout_date=day, livemode=False)
+                lap("settlement and payouts")
         result.created_payments = len(every)
     result.payouts = len(setup.payouts(session))
-    result.seconds = time.perf_counter() - started
+    result.seconds, result.cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     return result
 
 

@@ -58,6 +58,7 @@ class Setup:
     created: int = 0
     logins: list[tuple[str, str]] = field(default_factory=list)
     login_customer: Customer | None = None  # Chen Yi-chun, a regular of the Taipei shops
+    login_visitor: Customer | None = None  # Sato Haruka, on a week's trip at the end of the year
 
     def payouts(self, session: Session) -> list[str]:
         orgs = [p.org_id for p in self.shops.values()]
@@ -213,6 +214,7 @@ def set_up(session: Session, orgs: dict[str, Any], scale: float, days: int) -> S
     haruka = _customer(session, org, person, "JPY", "", 1, setup)
     haruka.trips.append((setup.anchor - timedelta(days=8), setup.anchor - timedelta(days=1)))
     setup.visitors.append(haruka)
+    setup.login_visitor = haruka
     setup.logins.append((email, "JPY wallet, on a trip to Taiwan this past week"))
     _regulars(setup, rng)
     return setup
