@@ -582,6 +582,10 @@ def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
             rows.append(go("payment", None, seconds, 3))
             rows.append(go("floor", float(args.rate), seconds, 4))
             rows.append(go("payment", float(args.rate), seconds, 5))
+            # and at half of what this run sustained flat out: the latency when the server keeps up
+            half = max(2.0, round(rows[1]["per_s"] / 2))
+            if half < args.rate:
+                rows.append(go("payment", half, seconds, 6))
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -640,7 +644,7 @@ def main() -> None:
     rows = result["rows"]
     floor_flat = next(r for r in rows if r["kind"] == "floor" and r["offered_per_s"] is None)
     pay_flat = next(r for r in rows if r["kind"] == "payment" and r["offered_per_s"] is None)
-    pay_rate = next(r for r in rows if r["kind"] == "payment" and r["offered_per_s"] is not None)
+    pay_rate = next(r for r in rows if r["kind"] == "payment" and r["offered_per_s"] == args.rate)
     share = pay_flat["per_s"] / floor_flat["per_s"]
     print()
     print(
