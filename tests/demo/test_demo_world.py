@@ -83,14 +83,14 @@ def test_printed_test_key_works_and_each_run_prints_a_new_one(db: Database, clie
     from digiplus.cli import app
 
     runner = CliRunner()
-    first = runner.invoke(app, ["demo", "--no-serve", "--port", "8123"])
+    first = runner.invoke(app, ["demo", "--no-serve", "--port", "8123", "--scale", "0.02"])
     assert first.exit_code == 0, first.output
     assert "http://127.0.0.1:8123/" in first.output
     assert f"Password  {DEMO_PASSWORD}" in first.output
     assert "stall@oyster.example" in first.output
     secret = re.findall(r"sk_test_[A-Za-z0-9_\-]+", first.output)[0]
 
-    second = runner.invoke(app, ["demo", "--no-serve"])
+    second = runner.invoke(app, ["demo", "--no-serve", "--scale", "0.02"])
     assert second.exit_code == 0, second.output
     assert "nothing duplicated" in second.output
     assert re.findall(r"sk_test_[A-Za-z0-9_\-]+", second.output)[0] != secret

@@ -6,6 +6,7 @@ import typer
 
 from digiplus.core import migrate
 from digiplus.core.db import get_database
+from digiplus.demo.payments import DemoPayments, build_demo_payments
 from digiplus.demo.service import DEMO_PASSWORD, DemoWorld, build_demo_world, create_demo_key
 from digiplus.settings import get_settings
 
@@ -14,6 +15,9 @@ def demo(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     serve: bool = typer.Option(True, help="Serve the pages and API after building (--no-serve: build and print only)."),
+    scale: float = typer.Option(
+        1.0, min=0.001, max=10.0, help="Size of the year of payments (1: about 30,000 payments; 0.05 for a quick look)."
+    ),
 ) -> None:
     """Create the demo world (safe to re-run), print the logins and a test key, and serve it."""
     settings = get_settings()
@@ -23,22 +27,27 @@ def demo(
     migrate.upgrade()
     with get_database().session() as session:
         world = build_demo_world(session)
+        world_payments = build_demo_payments(session, world.orgs, scale=scale)
         secret = create_demo_key(session, world.merchant)
-    print_welcome(world, secret, f"http://{host}:{port}", settings.database_url)
+    print_welcome(world, secret, f"http://{host}:{port}", settings.database_url, world_payments)
     if serve:
         from digiplus.cli import serve as serve_command
 
         serve_command(host=host, port=port, worker=True)
 
 
-def print_welcome(world: DemoWorld, secret: str, address: str, database_url: str) -> None:
+def print_welcome(
+    world: DemoWorld, secret: str, address: str, database_url: str, pay: DemoPayments | None = None
+) -> None:
     books = world.books
-    if not world.created_anything:
+    if not world.created_anything and not (pay and pay.created_anything):
         state = "it existed already, nothing duplicated"
     else:
         state = f"created {world.created} organisations, users and memberships"
         if books:
             state += f", {books.created_accounts} ledger accounts and {books.created_transfers} transfers"
+        if pay and pay.created_anything:
+            state += f", {pay.created_payments:,} payments"
     lines = [
         f"digiplus demo world ready ({state}; database {database_url})",
         "",
@@ -52,12 +61,28 @@ def print_welcome(world: DemoWorld, secret: str, address: str, database_url: str
             f"  Ledger    {books.accounts} accounts and {books.transfers} transfers of {world.merchant.name}",
             f"            (test mode, four weeks of sales): {address}/ledger/accounts",
         ]
+    if pay:
+        lines += [
+            f"  Payments  {pay.payments:,} payments ({pay.refunds} refunded, {pay.payouts} payouts) from "
+            f"{pay.first_day} to {pay.last_day} at {pay.merchants} merchants,",
+            f"            by {pay.consumers} local wallets and {pay.visitors} visitors' wallets (test mode; "
+            f"built in {pay.seconds:.1f} s)",
+        ]
     lines += [
         "",
         "  Logins:",
     ]
     width = max(len(login.email) for login in world.logins)
     lines += [f"    {login.email:<{width}}  {login.role:<9}  {login.org_name}" for login in world.logins]
+    if pay:
+        lines += [
+            f"    {email:<{width}}  {'owner':<9}  {what}"
+            for email, what in pay.logins
+            if email not in {login.email for login in world.logins}
+        ]
+        lines += [
+            f"    ({email}: {what})" for email, what in pay.logins if email in {login.email for login in world.logins}
+        ]
     lines += [
         "",
         f"  Test API key of {world.merchant.name} (a new one on every run; shown only now):",

@@ -10,6 +10,7 @@ import typer
 from digiplus.core.errors import DigiplusError
 from digiplus.core.money import to_minor
 from digiplus.payments.cli_payouts import payouts_app
+from digiplus.payments.cli_wallets import payments_app, wallets_app
 from digiplus.payments.qr import decode, encode_twqr, merchant_qr, render_png, render_svg
 
 qr_app = typer.Typer(help="Payment QR codes: EMVCo merchant-presented and TWQR.", no_args_is_help=True)
@@ -132,4 +133,4 @@ def encode_command(
         svg.write_text(render_svg(payload), encoding="utf-8")
 
 
-COMMANDS = {"qr": qr_app, "payouts": payouts_app}
+COMMANDS = {"qr": qr_app, "payouts": payouts_app, "payments": payments_app, "wallets": wallets_app}

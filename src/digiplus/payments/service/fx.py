@@ -83,6 +83,14 @@ def twd_equivalent(amount: int, code: str) -> int:
     return convert(amount, rate_source().rate(code, "TWD").rate, code, "TWD")
 
 
+def price(sell_currency: str, buy_currency: str, buy_amount: int) -> tuple[FxRate, Decimal, int]:
+    """(mid rate, the payer's rate: mid less the spread, what the payer pays in ``sell_currency``,
+    rounded up to its minor unit) for ``buy_amount`` of ``buy_currency``; stores nothing."""
+    mid = rate_source().rate(sell_currency, buy_currency)  # buy units per sell unit
+    rate = mid.rate * (Decimal(10_000 - get_settings().fx_spread_bps) / 10_000)
+    return mid, rate, convert(buy_amount, 1 / rate, buy_currency, sell_currency, rounding=ROUND_UP)
+
+
 def build_quote(
     session: Session, caller: Caller, sell_currency: str, buy_currency: str, buy_amount: int, *, now: datetime | None
 ) -> FxQuote:
@@ -94,9 +102,7 @@ def build_quote(
         raise ValidationFailed("sell_currency and buy_currency are the same; no exchange needed", param="buy_currency")
     settings = get_settings()
     now = now or utcnow()
-    mid = rate_source().rate(sell_currency, buy_currency)  # buy units per sell unit
-    rate = mid.rate * (Decimal(10_000 - settings.fx_spread_bps) / 10_000)
-    sell_amount = convert(buy_amount, 1 / rate, buy_currency, sell_currency, rounding=ROUND_UP)
+    mid, rate, sell_amount = price(sell_currency, buy_currency, buy_amount)
     quote = FxQuote(
         id=id_for("fx_quote"),
         org_id=caller.org_id,
@@ -106,8 +112,8 @@ def build_quote(
         sell_amount=sell_amount,
         buy_currency=buy_currency,
         buy_amount=buy_amount,
-        mid_rate=_text(mid.rate),
-        rate=_text(rate),
+        mid_rate=rate_text(mid.rate),
+        rate=rate_text(rate),
         spread_bps=settings.fx_spread_bps,
         source=mid.source,
         rate_as_of=mid.as_of,
@@ -160,5 +166,5 @@ def usable_quote(
     return quote
 
 
-def _text(value: Decimal) -> str:
+def rate_text(value: Decimal) -> str:
     return format(value.normalize() if value == value.to_integral() else round(value, 12).normalize(), "f")

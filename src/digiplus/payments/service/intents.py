@@ -139,6 +139,13 @@ def intents_query(caller: Caller, status: str | None = None) -> Select[PaymentIn
     return stmt if status is None else stmt.where(PaymentIntent.status == status)
 
 
+def recent_intents(
+    session: Session, caller: Caller, *, status: str | None = None, limit: int = 20
+) -> list[PaymentIntent]:
+    """The caller's newest intents first (ids sort by creation time)."""
+    return list(session.scalars(intents_query(caller, status).order_by(PaymentIntent.id.desc()).limit(limit)))
+
+
 def capture(session: Session, caller: Caller, intent_id: str, amount_to_capture: int | None) -> PaymentIntent:
     """Post all or part of a manual-capture hold (the rest is released) and book the fee."""
     intent = get_intent(session, caller, intent_id, lock=True)

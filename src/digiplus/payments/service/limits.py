@@ -11,12 +11,13 @@ so two payments cannot both slip under a limit.
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Boolean, Select, String, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from digiplus.core.db import utcnow
+from digiplus.core.db import UTCDateTime, utcnow
 from digiplus.core.money import format_minor
 from digiplus.payments.models import BankTransfer, PaymentIntent, Wallet, WalletProfile, WalletTransfer
 from digiplus.payments.service.errors import PaymentDeclined
@@ -47,42 +48,69 @@ def verification_level(session: Session, wallet: Wallet) -> int:
     return level or 0
 
 
-def outflow_since(session: Session, wallet: Wallet, since: datetime) -> int:
-    """What left (or is held on) the wallet since ``since``, in the wallet's currency."""
-    payments = session.scalar(
-        select(func.coalesce(func.sum(PaymentIntent.wallet_amount), 0)).where(
-            PaymentIntent.payer_wallet_id == wallet.id, PaymentIntent.confirmed_at >= since
+def _outflow_sums() -> Select[tuple[Any, ...]]:
+    """One statement for everything a limit check reads: the holder's verification level and the
+    wallet's outflows since the start of the day and of the month (payments, P2P sent, withdrawals
+    not failed). Built once; executed with ``wallet``, ``org``, ``livemode``, ``day`` and ``month``."""
+    wallet = bindparam("wallet", type_=String())
+    day, month = bindparam("day", type_=UTCDateTime()), bindparam("month", type_=UTCDateTime())
+
+    def sums(amount: Any, when: Any, *where: Any) -> tuple[Any, Any]:
+        def total(since: Any) -> Any:
+            return select(func.coalesce(func.sum(amount), 0)).where(*where, when >= since).scalar_subquery()
+
+        return total(day), total(month)
+
+    level = (
+        select(WalletProfile.verification_level)
+        .where(
+            WalletProfile.org_id == bindparam("org", type_=String()),
+            WalletProfile.livemode == bindparam("livemode", type_=Boolean()),
         )
+        .scalar_subquery()
     )
-    sent = session.scalar(
-        select(func.coalesce(func.sum(WalletTransfer.amount), 0)).where(
-            WalletTransfer.from_wallet_id == wallet.id, WalletTransfer.created >= since
-        )
+    paid = sums(PaymentIntent.wallet_amount, PaymentIntent.confirmed_at, PaymentIntent.payer_wallet_id == wallet)
+    sent = sums(WalletTransfer.amount, WalletTransfer.created, WalletTransfer.from_wallet_id == wallet)
+    withdrawn = sums(
+        BankTransfer.amount,
+        BankTransfer.created,
+        BankTransfer.wallet_id == wallet,
+        BankTransfer.kind == "withdrawal",
+        BankTransfer.status != "failed",
     )
-    withdrawn = session.scalar(
-        select(func.coalesce(func.sum(BankTransfer.amount), 0)).where(
-            BankTransfer.wallet_id == wallet.id,
-            BankTransfer.kind == "withdrawal",
-            BankTransfer.status != "failed",
-            BankTransfer.created >= since,
-        )
-    )
-    return int(payments or 0) + int(sent or 0) + int(withdrawn or 0)
+    return select(level, *paid, *sent, *withdrawn)
+
+
+_OUTFLOW_SUMS = _outflow_sums()
+
+
+def outflows(session: Session, wallet: Wallet, day_start: datetime, month_start: datetime) -> tuple[int, int, int]:
+    """(verification level, outflow since ``day_start``, outflow since ``month_start``), wallet currency."""
+    row = session.execute(
+        _OUTFLOW_SUMS,
+        {
+            "wallet": wallet.id,
+            "org": wallet.org_id,
+            "livemode": wallet.livemode,
+            "day": day_start,
+            "month": month_start,
+        },
+    ).one()
+    level, paid_day, paid_month, sent_day, sent_month, out_day, out_month = (int(v or 0) for v in row)
+    return level, paid_day + sent_day + out_day, paid_month + sent_month + out_month
 
 
 def check_limits(session: Session, wallet: Wallet, amount: int, *, now: datetime | None = None) -> None:
     """Refuse an outflow of ``amount`` (wallet currency) over a limit: 402 ``wallet_limit_exceeded``."""
     now = now or utcnow()
-    level = verification_level(session, wallet)
-    per_payment, daily, monthly = limits_for(level)
     local = now.astimezone(TAIPEI)
     day_start = datetime.combine(local.date(), time(0), TAIPEI)
     month_start = day_start.replace(day=1)
+    level, day_out, month_out = outflows(session, wallet, day_start, month_start)
+    per_payment, daily, monthly = limits_for(level)
     amount_twd = twd_equivalent(amount, wallet.currency)
     if amount_twd > per_payment:
         _decline("per_payment", per_payment, level)
-    month_out = outflow_since(session, wallet, month_start)
-    day_out = outflow_since(session, wallet, day_start) if day_start > month_start else month_out
     if twd_equivalent(day_out + amount, wallet.currency) > daily:
         _decline("daily", daily, level)
     if twd_equivalent(month_out + amount, wallet.currency) > monthly:

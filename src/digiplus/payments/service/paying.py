@@ -57,14 +57,23 @@ class Attempt:
 
 
 def _authorize(
-    session: Session, intent: PaymentIntent, wallet: Wallet, acting: Caller, method: str, quote_id: str | None
+    session: Session,
+    intent: PaymentIntent,
+    wallet: Wallet,
+    acting: Caller,
+    method: str,
+    quote_id: str | None,
+    *,
+    profile: MerchantProfile | None = None,
+    wallet_locked: bool = False,
 ) -> Attempt:
     """Hold (and for automatic capture, post) the intent's amount on the wallet. The intent row is locked.
 
     A decline (balance, limit) books nothing and leaves the intent in ``requires_payment_method``
-    with ``last_payment_error``; the caller commits that and answers 402.
+    with ``last_payment_error``; the caller commits that and answers 402. ``profile`` (the
+    merchant's, when the caller has it) and ``wallet_locked`` save a statement each.
     """
-    profile = profile_of(session, intent.org_id, intent.livemode)
+    profile = profile or profile_of(session, intent.org_id, intent.livemode)
     if profile is None:  # an intent is only made for a merchant with a profile
         raise NotFound(f"No such payment_intent: '{intent.id}'", param="payment_intent")
     quote = None
@@ -86,7 +95,8 @@ def _authorize(
             "The wallet and the payment have the same currency; no FX quote is needed.", param="fx_quote"
         )
     wallet_amount = quote.sell_amount if quote else intent.amount
-    lock_wallet(session, wallet)
+    if not wallet_locked:
+        lock_wallet(session, wallet)
     try:
         check_limits(session, wallet, wallet_amount)
     except PaymentDeclined as declined:
@@ -281,8 +291,8 @@ def pay_from_wallet(
     amount: int | None,
     fx_quote: str | None,
 ) -> Attempt:
-    wallet = get_wallet(session, caller, wallet_id, param="wallet")
     target = resolve(session, caller, qr_payload=qr_payload, payment_intent=payment_intent, lock=True)
+    wallet = get_wallet(session, caller, wallet_id, lock=True, param="wallet")  # after the intent: the lock order
     if target.intent is not None:
         intent = target.intent
         if amount is not None and amount != intent.amount:
@@ -311,7 +321,9 @@ def pay_from_wallet(
             description="Static QR payment",
         )
         before = intent.status
-    attempt = _authorize(session, intent, wallet, caller, "wallet", fx_quote)
+    attempt = _authorize(
+        session, intent, wallet, caller, "wallet", fx_quote, profile=target.profile, wallet_locked=True
+    )
     _record(session, caller, attempt, before)
     return attempt
 
