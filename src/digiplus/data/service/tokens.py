@@ -39,15 +39,18 @@ def _normal(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+_BIGRAMS = re.compile(rf"(?=([{_CJK}]{{2}}))")
+_UNIGRAMS = re.compile(rf"[{_CJK}]")
+_WORDS = re.compile(rf"[^\W_{_CJK}]+", re.UNICODE)
+
+
 def document_tokens(text: str) -> list[str]:
-    """Tokens of a document: CJK bigrams and unigrams, stemmed Latin words."""
-    out: list[str] = []
-    for run in _RUN.findall(_normal(text)):
-        if _IS_CJK.match(run):
-            out.extend(run[i : i + 2] for i in range(len(run) - 1))
-            out.extend(run)
-        elif len(run) <= _MAX_WORD:
-            out.append(_stem(run))
+    """Tokens of a document: CJK bigrams and unigrams, stemmed Latin words (regexes do the
+    scanning, so a long description costs little Python)."""
+    normal = _normal(text)
+    out = _BIGRAMS.findall(normal)
+    out += _UNIGRAMS.findall(normal)
+    out += [_stem(w) for w in _WORDS.findall(normal) if len(w) <= _MAX_WORD]
     return out
 
 
@@ -64,4 +67,4 @@ def query_terms(text: str) -> list[str]:
 
 
 def token_string(*texts: str) -> str:
-    return " ".join(t for text in texts if text for t in document_tokens(text))
+    return " ".join(document_tokens(" \n ".join(t for t in texts if t)))
