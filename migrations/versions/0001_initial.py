@@ -2,16 +2,16 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 14:30:34.218440
+Create Date: 2026-12-01 15:01:04.349282
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 import digiplus.core.db
+from sqlalchemy.dialects import postgresql
 
 revision = "0001"
 down_revision = None
@@ -112,6 +112,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_api_keys_org_id"), ["org_id"], unique=False)
 
     op.create_table(
+        "data_alliances",
+        sa.Column("name_zh", sa.String(length=200), nullable=False),
+        sa.Column("name_en", sa.String(length=200), nullable=False),
+        sa.Column("description_zh", sa.Text(), nullable=False),
+        sa.Column("description_en", sa.Text(), nullable=False),
+        sa.Column("purpose_zh", sa.Text(), nullable=False),
+        sa.Column("purpose_en", sa.Text(), nullable=False),
+        sa.Column("listing", sa.String(length=10), nullable=False),
+        sa.Column("modified", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["org_id"], ["organizations.id"], name=op.f("fk_data_alliances_org_id_organizations")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_alliances")),
+    )
+    with op.batch_alter_table("data_alliances", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_data_alliances_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
         "data_dataset_series",
         sa.Column("title_zh", sa.String(length=500), nullable=False),
         sa.Column("title_en", sa.String(length=500), nullable=False),
@@ -129,6 +149,37 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("data_dataset_series", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_data_dataset_series_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "data_demands",
+        sa.Column("title_zh", sa.String(length=500), nullable=False),
+        sa.Column("title_en", sa.String(length=500), nullable=False),
+        sa.Column("description_zh", sa.Text(), nullable=False),
+        sa.Column("description_en", sa.Text(), nullable=False),
+        sa.Column("themes", sa.JSON(), nullable=False),
+        sa.Column("keywords_zh", sa.JSON(), nullable=False),
+        sa.Column("keywords_en", sa.JSON(), nullable=False),
+        sa.Column("desired_format", sa.String(length=20), nullable=False),
+        sa.Column("desired_frequency", sa.String(length=20), nullable=False),
+        sa.Column("budget_amount", sa.BigInteger(), nullable=True),
+        sa.Column("budget_currency", sa.String(length=3), nullable=True),
+        sa.Column("deadline", sa.Date(), nullable=True),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("closed", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("accepted_answer_id", sa.String(length=40), nullable=True),
+        sa.Column("modified", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("embedding", sa.LargeBinary(), nullable=True),
+        sa.Column("embedding_model", sa.String(length=60), nullable=False),
+        sa.Column("embedding_source", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["org_id"], ["organizations.id"], name=op.f("fk_data_demands_org_id_organizations")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_demands")),
+    )
+    with op.batch_alter_table("data_demands", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_data_demands_org_id"), ["org_id"], unique=False)
 
     op.create_table(
         "data_harvest_sources",
@@ -290,6 +341,72 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_webhook_endpoints_org_id"), ["org_id"], unique=False)
 
     op.create_table(
+        "data_alliance_invitations",
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("alliance_id", sa.String(), nullable=False),
+        sa.Column("invitee_org_id", sa.String(), nullable=False),
+        sa.Column("inviter_org_id", sa.String(), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("admin", sa.Boolean(), nullable=False),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("responded", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["alliance_id"],
+            ["data_alliances.id"],
+            name=op.f("fk_data_alliance_invitations_alliance_id_data_alliances"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["invitee_org_id"],
+            ["organizations.id"],
+            name=op.f("fk_data_alliance_invitations_invitee_org_id_organizations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["inviter_org_id"],
+            ["organizations.id"],
+            name=op.f("fk_data_alliance_invitations_inviter_org_id_organizations"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_alliance_invitations")),
+    )
+    with op.batch_alter_table("data_alliance_invitations", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_data_alliance_invitations_alliance_id"), ["alliance_id"], unique=False)
+        batch_op.create_index(
+            "ix_data_alliance_invitations_invitee", ["invitee_org_id", "livemode", "status"], unique=False
+        )
+
+    op.create_table(
+        "data_alliance_members",
+        sa.Column("alliance_id", sa.String(), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("admin", sa.Boolean(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("joined", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ended", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["alliance_id"],
+            ["data_alliances.id"],
+            name=op.f("fk_data_alliance_members_alliance_id_data_alliances"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_data_alliance_members_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_alliance_members")),
+        sa.UniqueConstraint("alliance_id", "org_id", name="uq_data_alliance_members"),
+    )
+    with op.batch_alter_table("data_alliance_members", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_data_alliance_members_alliance_id"), ["alliance_id"], unique=False)
+        batch_op.create_index("ix_data_alliance_members_org", ["org_id", "livemode", "status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_data_alliance_members_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
         "data_datasets",
         sa.Column("title_zh", sa.String(length=500), nullable=False),
         sa.Column("title_en", sa.String(length=500), nullable=False),
@@ -397,6 +514,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_webhook_deliveries_org_id"), ["org_id"], unique=False)
 
     op.create_table(
+        "data_dataset_embeddings",
+        sa.Column("dataset_id", sa.String(), nullable=False),
+        sa.Column("model", sa.String(length=60), nullable=False),
+        sa.Column("dimensions", sa.Integer(), nullable=False),
+        sa.Column("vector", sa.LargeBinary(), nullable=False),
+        sa.Column("source_modified", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"],
+            ["data_datasets.id"],
+            name=op.f("fk_data_dataset_embeddings_dataset_id_data_datasets"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("dataset_id", name=op.f("pk_data_dataset_embeddings")),
+    )
+    op.create_table(
         "data_dataset_revisions",
         sa.Column("dataset_id", sa.String(), nullable=False),
         sa.Column("distribution_id", sa.String(length=40), nullable=True),
@@ -424,6 +557,72 @@ def upgrade() -> None:
     with op.batch_alter_table("data_dataset_revisions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_data_dataset_revisions_dataset_id"), ["dataset_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_data_dataset_revisions_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "data_dataset_uses",
+        sa.Column("alliance_id", sa.String(), nullable=False),
+        sa.Column("dataset_id", sa.String(), nullable=False),
+        sa.Column("purpose", sa.Text(), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["alliance_id"],
+            ["data_alliances.id"],
+            name=op.f("fk_data_dataset_uses_alliance_id_data_alliances"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"],
+            ["data_datasets.id"],
+            name=op.f("fk_data_dataset_uses_dataset_id_data_datasets"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_data_dataset_uses_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_dataset_uses")),
+        sa.UniqueConstraint("alliance_id", "dataset_id", "org_id", name="uq_data_dataset_uses"),
+    )
+    with op.batch_alter_table("data_dataset_uses", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_data_dataset_uses_alliance_id"), ["alliance_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_data_dataset_uses_dataset_id"), ["dataset_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_data_dataset_uses_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "data_demand_answers",
+        sa.Column("demand_id", sa.String(), nullable=False),
+        sa.Column("dataset_id", sa.String(), nullable=False),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("accepted", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"],
+            ["data_datasets.id"],
+            name=op.f("fk_data_demand_answers_dataset_id_data_datasets"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["demand_id"],
+            ["data_demands.id"],
+            name=op.f("fk_data_demand_answers_demand_id_data_demands"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_data_demand_answers_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_demand_answers")),
+        sa.UniqueConstraint("demand_id", "dataset_id", name="uq_data_demand_answers"),
+    )
+    with op.batch_alter_table("data_demand_answers", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_data_demand_answers_dataset_id"), ["dataset_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_data_demand_answers_demand_id"), ["demand_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_data_demand_answers_org_id"), ["org_id"], unique=False)
 
     op.create_table(
         "data_distributions",
@@ -644,11 +843,24 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_data_distributions_dataset_id"))
 
     op.drop_table("data_distributions")
+    with op.batch_alter_table("data_demand_answers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_data_demand_answers_org_id"))
+        batch_op.drop_index(batch_op.f("ix_data_demand_answers_demand_id"))
+        batch_op.drop_index(batch_op.f("ix_data_demand_answers_dataset_id"))
+
+    op.drop_table("data_demand_answers")
+    with op.batch_alter_table("data_dataset_uses", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_data_dataset_uses_org_id"))
+        batch_op.drop_index(batch_op.f("ix_data_dataset_uses_dataset_id"))
+        batch_op.drop_index(batch_op.f("ix_data_dataset_uses_alliance_id"))
+
+    op.drop_table("data_dataset_uses")
     with op.batch_alter_table("data_dataset_revisions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_data_dataset_revisions_org_id"))
         batch_op.drop_index(batch_op.f("ix_data_dataset_revisions_dataset_id"))
 
     op.drop_table("data_dataset_revisions")
+    op.drop_table("data_dataset_embeddings")
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_webhook_deliveries_org_id"))
         batch_op.drop_index(batch_op.f("ix_webhook_deliveries_next_attempt_at"))
@@ -667,6 +879,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_data_datasets_access_alliance_id"))
 
     op.drop_table("data_datasets")
+    with op.batch_alter_table("data_alliance_members", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_data_alliance_members_org_id"))
+        batch_op.drop_index("ix_data_alliance_members_org")
+        batch_op.drop_index(batch_op.f("ix_data_alliance_members_alliance_id"))
+
+    op.drop_table("data_alliance_members")
+    with op.batch_alter_table("data_alliance_invitations", schema=None) as batch_op:
+        batch_op.drop_index("ix_data_alliance_invitations_invitee")
+        batch_op.drop_index(batch_op.f("ix_data_alliance_invitations_alliance_id"))
+
+    op.drop_table("data_alliance_invitations")
     with op.batch_alter_table("webhook_endpoints", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_webhook_endpoints_org_id"))
 
@@ -701,10 +924,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_data_harvest_sources_org_id"))
 
     op.drop_table("data_harvest_sources")
+    with op.batch_alter_table("data_demands", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_data_demands_org_id"))
+
+    op.drop_table("data_demands")
     with op.batch_alter_table("data_dataset_series", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_data_dataset_series_org_id"))
 
     op.drop_table("data_dataset_series")
+    with op.batch_alter_table("data_alliances", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_data_alliances_org_id"))
+
+    op.drop_table("data_alliances")
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_keys_org_id"))
 

@@ -35,6 +35,12 @@ PREFIXES = {
     "harvest_source": "hs",
     "harvest_run": "hr",
     "harvested_record": "hrec",
+    "alliance": "all",
+    "alliance_member": "allm",
+    "alliance_invitation": "alli",
+    "dataset_use": "dsu",
+    "data_demand": "dmd",
+    "demand_answer": "dma",
 }
 
 

@@ -181,3 +181,5 @@ class SearchFacet(Base):
 
 
 from digiplus.data.models_harvest import HarvestedRecord, HarvestRun, HarvestSource  # noqa: E402, F401  (one metadata)
+# Alliances and the demand board (data module part 2) keep their tables in their own file.
+from digiplus.data import models_alliances as _alliances  # noqa: E402, F401

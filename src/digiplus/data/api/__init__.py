@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from digiplus.data.api import datasets, dcat, ingest, search
+from digiplus.data.api import alliances, datasets, dcat, demands, ingest, search
 
 router = APIRouter()
 router.include_router(dcat.router)
 router.include_router(search.router)
 router.include_router(datasets.router)
 router.include_router(ingest.router)
+router.include_router(alliances.router)
+router.include_router(demands.router)

@@ -23,14 +23,21 @@ from digiplus.data.models import Dataset, SearchDoc
 
 
 def member_alliance_ids(session: Session, caller: Caller | None) -> list[str]:
-    """The alliances the caller's org belongs to.
+    """The alliances the caller's org is an active member of, in the caller's mode
+    (memberships: ``models_alliances.AllianceMember``, kept by service/alliances.py)."""
+    if caller is None:
+        return []
+    from digiplus.data.models_alliances import AllianceMember
 
-    Alliances (and their members) arrive with the data module's second part; until then
-    no org is a member of any alliance, so alliance-only datasets are seen only by their
-    publisher. That part replaces the body of this function and nothing else.
-    """
-    del session, caller
-    return []
+    return list(
+        session.scalars(
+            select(AllianceMember.alliance_id).where(
+                AllianceMember.org_id == caller.org_id,
+                AllianceMember.livemode == caller.livemode,
+                AllianceMember.status == "active",
+            )
+        )
+    )
 
 
 def _rule(columns: Any, caller: Caller | None, alliances: list[str]) -> ColumnElement[bool]:
