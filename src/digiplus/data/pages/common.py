@@ -44,7 +44,7 @@ def writer(page: PageContext) -> Caller:
     if page.caller is None:
         raise NoOrganization()
     require(page.caller.role, WRITE)
-    page.section = SECTION
+    page.section = "data-publish"
     return page.caller
 
 
