@@ -6,6 +6,7 @@ import typer
 
 from digiplus.core import migrate
 from digiplus.core.db import get_database
+from digiplus.demo.data import build_demo_data
 from digiplus.demo.service import DEMO_PASSWORD, DemoWorld, build_demo_world, create_demo_key
 from digiplus.settings import get_settings
 
@@ -25,6 +26,7 @@ def demo(
         world = build_demo_world(session)
         secret = create_demo_key(session, world.merchant)
     print_welcome(world, secret, f"http://{host}:{port}", settings.database_url)
+    typer.echo(build_demo_data(get_database()).summary(f"http://{host}:{port}"))
     if serve:
         from digiplus.cli import serve as serve_command
 
