@@ -15,7 +15,12 @@ from digiplus.web import i18n
 
 SRC = Path(i18n.__file__).resolve().parents[1]
 # The same method map as babel.cfg.
-METHOD_MAP = [("**/pages.py", "python"), ("**/pages/*.py", "python"), ("**/web/*.py", "python"), ("**/templates/**.html", "jinja2")]
+METHOD_MAP = [
+    ("**/pages.py", "python"),
+    ("**/pages/*.py", "python"),
+    ("**/web/*.py", "python"),
+    ("**/templates/**.html", "jinja2"),
+]
 OPTIONS = {"**/templates/**.html": {"trimmed": "true"}}
 
 

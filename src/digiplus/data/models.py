@@ -180,6 +180,6 @@ class SearchFacet(Base):
     doc_id: Mapped[int] = mapped_column(ForeignKey("data_search_docs.doc_id", ondelete="CASCADE"), primary_key=True)
 
 
-from digiplus.data.models_harvest import HarvestedRecord, HarvestRun, HarvestSource  # noqa: E402, F401  (one metadata)
 # Alliances and the demand board (data module part 2) keep their tables in their own file.
 from digiplus.data import models_alliances as _alliances  # noqa: E402, F401
+from digiplus.data.models_harvest import HarvestedRecord, HarvestRun, HarvestSource  # noqa: E402, F401  (one metadata)

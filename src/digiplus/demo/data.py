@@ -26,7 +26,14 @@ from digiplus.core.ids import id_for
 from digiplus.data.models import Dataset, Distribution, IngestJob
 from digiplus.data.models_alliances import Alliance, AllianceMember, DataDemand, DatasetUse, DemandAnswer
 from digiplus.data.schemas import DatasetCreate
-from digiplus.data.schemas_alliances import AllianceCreate, AnswerCreate, DemandCreate, InvitationCreate, UseCreate
+from digiplus.data.schemas_alliances import (
+    AllianceCreate,
+    AnswerCreate,
+    DemandCreate,
+    InvitationCreate,
+    MemberRole,
+    UseCreate,
+)
 from digiplus.data.service import alliances, datasets, demands, ingest
 from digiplus.data.service.search import DocInput, write_docs
 from digiplus.demo.data_catalogue import CITIES, PUBLISHERS, TEMPLATES, Publisher, demo_key, table_csv
@@ -128,10 +135,21 @@ def _bulk_datasets(session: Session, orgs: dict[str, Organization], cities: tupl
 
 # --- alliances, alliance-only datasets, uses ---------------------------------------------------
 
+
+@dataclass(frozen=True)
+class AllianceSpec:
+    founder: str
+    body: dict[str, str]
+    members: tuple[tuple[str, MemberRole], ...]
+    # (publisher, key, title_zh, title_en, themes, keywords_zh, keywords_en) of alliance-only datasets
+    datasets: tuple[tuple[str, str, str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...]
+    uses: tuple[tuple[str, str, str], ...]  # (member, dataset key, purpose)
+
+
 ALLIANCES = (
-    {
-        "founder": "mobility",
-        "body": {
+    AllianceSpec(
+        founder="mobility",
+        body={
             "name_zh": "智慧交通數據聯盟",
             "name_en": "Smart Mobility Data Alliance",
             "description_zh": "交通主管機關、客運業者與數據服務商共享即時與歷史交通資料，發展到站預測與停車導引服務。",
@@ -141,23 +159,43 @@ ALLIANCES = (
             "purpose_en": "One chain for mobility data: supply, enrichment, applications.",
             "role": "agency",
         },
-        "members": (("taipei-dot", "agency"), ("formosabus", "data_supplier"), ("startup", "data_user"),
-                    ("association", "association")),
-        "datasets": (
-            ("formosabus", "alliance:bus-arrivals", "公車到站紀錄（模型訓練用）", "Bus arrival records for model training",
-             ("TRAN",), ("公車", "到站", "預測"), ("bus", "arrivals", "forecasting")),
-            ("taipei-dot", "alliance:parking-history", "停車場歷史占用率", "Car park occupancy history",
-             ("TRAN", "REGI"), ("停車場", "占用率"), ("parking", "occupancy")),
+        members=(
+            ("taipei-dot", "agency"),
+            ("formosabus", "data_supplier"),
+            ("startup", "data_user"),
+            ("association", "association"),
         ),
-        "uses": (("startup", "alliance:bus-arrivals", "公車到站預測 API / bus arrival forecast API"),
-                 ("association", "alliance:parking-history", "會員停車導引研究 / parking guidance study"),
-                 ("startup", "bus:taipei-city", "通勤 App 站牌查詢 / stop lookup in a commuter app"),
-                 ("association", "parking:taipei-city", "會員停車導引研究 / parking guidance study"),
-                 ("formosabus", "traffic:taipei-city", "班表調整 / timetable planning")),
-    },
-    {
-        "founder": "franchise",
-        "body": {
+        datasets=(
+            (
+                "formosabus",
+                "alliance:bus-arrivals",
+                "公車到站紀錄（模型訓練用）",
+                "Bus arrival records for model training",
+                ("TRAN",),
+                ("公車", "到站", "預測"),
+                ("bus", "arrivals", "forecasting"),
+            ),
+            (
+                "taipei-dot",
+                "alliance:parking-history",
+                "停車場歷史占用率",
+                "Car park occupancy history",
+                ("TRAN", "REGI"),
+                ("停車場", "占用率"),
+                ("parking", "occupancy"),
+            ),
+        ),
+        uses=(
+            ("startup", "alliance:bus-arrivals", "公車到站預測 API / bus arrival forecast API"),
+            ("association", "alliance:parking-history", "會員停車導引研究 / parking guidance study"),
+            ("startup", "bus:taipei-city", "通勤 App 站牌查詢 / stop lookup in a commuter app"),
+            ("association", "parking:taipei-city", "會員停車導引研究 / parking guidance study"),
+            ("formosabus", "traffic:taipei-city", "班表調整 / timetable planning"),
+        ),
+    ),
+    AllianceSpec(
+        founder="franchise",
+        body={
             "name_zh": "觀光零售數據聯盟",
             "name_en": "Tourism & Retail Data Alliance",
             "description_zh": "觀光機關、零售通路與協會共享客流與消費資料，規劃商圈與旅遊行銷。",
@@ -167,33 +205,53 @@ ALLIANCES = (
             "purpose_en": "Connecting tourism and retail through data.",
             "role": "association",
         },
-        "members": (("tourism", "agency"), ("islandmart", "data_supplier"), ("commerce", "agency"),
-                    ("enterprise", "data_user")),
-        "datasets": (
-            ("islandmart", "alliance:catchment", "門市商圈客群輪廓", "Store catchment customer profiles",
-             ("ECON",), ("商圈", "客群"), ("catchment", "customers")),
-            ("tourism", "alliance:spending", "旅客消費熱點", "Visitor spending hot spots",
-             ("ECON", "REGI"), ("旅客", "消費"), ("visitors", "spending")),
+        members=(
+            ("tourism", "agency"),
+            ("islandmart", "data_supplier"),
+            ("commerce", "agency"),
+            ("enterprise", "data_user"),
         ),
-        "uses": (("enterprise", "alliance:catchment", "員工福利據點規劃 / staff benefit site planning"),
-                 ("commerce", "alliance:spending", "商圈振興計畫 / district revitalisation plan"),
-                 ("enterprise", "footfall:taipei-city", "員工福利據點規劃 / staff benefit site planning"),
-                 ("commerce", "visitors:taipei-city", "商圈振興計畫 / district revitalisation plan"),
-                 ("islandmart", "attractions:taipei-city", "觀光商圈選址 / store siting near attractions")),
-    },
+        datasets=(
+            (
+                "islandmart",
+                "alliance:catchment",
+                "門市商圈客群輪廓",
+                "Store catchment customer profiles",
+                ("ECON",),
+                ("商圈", "客群"),
+                ("catchment", "customers"),
+            ),
+            (
+                "tourism",
+                "alliance:spending",
+                "旅客消費熱點",
+                "Visitor spending hot spots",
+                ("ECON", "REGI"),
+                ("旅客", "消費"),
+                ("visitors", "spending"),
+            ),
+        ),
+        uses=(
+            ("enterprise", "alliance:catchment", "員工福利據點規劃 / staff benefit site planning"),
+            ("commerce", "alliance:spending", "商圈振興計畫 / district revitalisation plan"),
+            ("enterprise", "footfall:taipei-city", "員工福利據點規劃 / staff benefit site planning"),
+            ("commerce", "visitors:taipei-city", "商圈振興計畫 / district revitalisation plan"),
+            ("islandmart", "attractions:taipei-city", "觀光商圈選址 / store siting near attractions"),
+        ),
+    ),
 )
 
 
 def _alliances(session: Session, orgs: dict[str, Organization]) -> int:
     for spec in ALLIANCES:
-        body = spec["body"]
-        founder = Caller.system(orgs[spec["founder"]].id, True)  # type: ignore[index]
+        body = spec.body
+        founder = Caller.system(orgs[spec.founder].id, True)
         alliance = session.scalars(
-            select(Alliance).where(Alliance.name_en == body["name_en"], Alliance.livemode.is_(True))  # type: ignore[index]
+            select(Alliance).where(Alliance.name_en == body["name_en"], Alliance.livemode.is_(True))
         ).first()
         if alliance is None:
             alliance = alliances.create_alliance(session, founder, AllianceCreate.model_validate(body))
-        for slug, role in spec["members"]:  # type: ignore[attr-defined]
+        for slug, role in spec.members:
             org_id = orgs[slug].id
             member = session.scalars(
                 select(AllianceMember).where(AllianceMember.alliance_id == alliance.id, AllianceMember.org_id == org_id)
@@ -201,7 +259,7 @@ def _alliances(session: Session, orgs: dict[str, Organization]) -> int:
             if member is None:
                 invitation = alliances.invite(session, founder, alliance.id, InvitationCreate(org=org_id, role=role))
                 alliances.accept_invitation(session, Caller.system(org_id, True), invitation.id)
-        for slug, key, zh, en, themes, kw_zh, kw_en in spec["datasets"]:  # type: ignore[attr-defined]
+        for slug, key, zh, en, themes, kw_zh, kw_en in spec.datasets:
             uri = f"urn:digiplus:demo:{key}"
             if session.scalars(select(Dataset.id).where(Dataset.source_uri == uri)).first() is None:
                 publisher = _contact(slug)
@@ -225,8 +283,10 @@ def _alliances(session: Session, orgs: dict[str, Organization]) -> int:
                         source_uri=uri,
                     ),
                 )
-        for slug, key, purpose in spec["uses"]:  # type: ignore[attr-defined]
-            dataset_id = session.scalars(select(Dataset.id).where(Dataset.source_uri == f"urn:digiplus:demo:{key}")).first()
+        for slug, key, purpose in spec.uses:
+            dataset_id = session.scalars(
+                select(Dataset.id).where(Dataset.source_uri == f"urn:digiplus:demo:{key}")
+            ).first()
             if dataset_id is None:  # a reduced demo without that city
                 continue
             user = Caller.system(orgs[slug].id, True)
@@ -241,22 +301,50 @@ def _alliances(session: Session, orgs: dict[str, Organization]) -> int:
 # --- the demand board ----------------------------------------------------------------------------
 
 DEMANDS = (
-    ("startup", "全臺公車即時到站資料", "Real-time bus arrivals for all of Taiwan",
-     "我們開發通勤 App，需要各縣市公車即時到站與站牌資料，希望每分鐘更新，格式 JSON 或 CSV。",
-     "We build a commuter app and need live bus arrivals and stops for every city, updated every minute.",
-     ("TRAN",), 1_200_000_00, "mobility", "bus"),
-    ("enterprise", "門市周邊人流資料", "Foot traffic near retail stores",
-     "規劃員工福利據點，需要主要商圈每小時人流或來客數資料。",
-     "To plan staff-benefit sites we need hourly foot traffic or store visits in the main shopping districts.",
-     ("ECON",), 300_000_00, "islandmart", "footfall"),
-    ("yushan", "醫療院所名冊與科別", "Clinics with their specialties",
-     "健康 App 需要各縣市診所名冊、科別與電話，以便使用者預約。",
-     "Our health app needs clinic directories with specialties and phone numbers so users can book visits.",
-     ("HEAL",), None, "health", "clinics"),
-    ("association", "夜市攤商營業額", "Night market stall revenue",
-     "協會研究夜市數位支付普及，想取得夜市攤位數與營業額統計。",
-     "We study digital payments in night markets and look for stall counts and revenue statistics.",
-     ("ECON", "REGI"), None, "", ""),
+    (
+        "startup",
+        "全臺公車即時到站資料",
+        "Real-time bus arrivals for all of Taiwan",
+        "我們開發通勤 App，需要各縣市公車即時到站與站牌資料，希望每分鐘更新，格式 JSON 或 CSV。",
+        "We build a commuter app and need live bus arrivals and stops for every city, updated every minute.",
+        ("TRAN",),
+        1_200_000_00,
+        "mobility",
+        "bus",
+    ),
+    (
+        "enterprise",
+        "門市周邊人流資料",
+        "Foot traffic near retail stores",
+        "規劃員工福利據點，需要主要商圈每小時人流或來客數資料。",
+        "To plan staff-benefit sites we need hourly foot traffic or store visits in the main shopping districts.",
+        ("ECON",),
+        300_000_00,
+        "islandmart",
+        "footfall",
+    ),
+    (
+        "yushan",
+        "醫療院所名冊與科別",
+        "Clinics with their specialties",
+        "健康 App 需要各縣市診所名冊、科別與電話，以便使用者預約。",
+        "Our health app needs clinic directories with specialties and phone numbers so users can book visits.",
+        ("HEAL",),
+        None,
+        "health",
+        "clinics",
+    ),
+    (
+        "association",
+        "夜市攤商營業額",
+        "Night market stall revenue",
+        "協會研究夜市數位支付普及，想取得夜市攤位數與營業額統計。",
+        "We study digital payments in night markets and look for stall counts and revenue statistics.",
+        ("ECON", "REGI"),
+        None,
+        "",
+        "",
+    ),
 )
 
 
@@ -296,7 +384,10 @@ def _demands(session: Session, orgs: dict[str, Organization]) -> int:
                 session,
                 Caller.system(orgs[answerer].id, True),
                 demand.id,
-                AnswerCreate(dataset=dataset_id, message="臺北市的資料已上架，其他縣市陸續開放。 Taipei is published; other cities follow."),
+                AnswerCreate(
+                    dataset=dataset_id,
+                    message="臺北市的資料已上架，其他縣市陸續開放。 Taipei is published; other cities follow.",
+                ),
             )
     return len(DEMANDS)
 
@@ -311,11 +402,17 @@ def _stage_files(session: Session, cities: tuple[tuple[str, str], ...], limit: i
     wanted = [(t, zh, en) for zh, en in cities for t in with_tables][:limit]
     by_key = {
         d.source_uri: d
-        for d in session.scalars(select(Dataset).where(Dataset.source_uri.in_([demo_key(t, en) for t, _, en in wanted])))
+        for d in session.scalars(
+            select(Dataset).where(Dataset.source_uri.in_([demo_key(t, en) for t, _, en in wanted]))
+        )
     }
     ids = [d.id for d in by_key.values()]
     busy = set(session.scalars(select(IngestJob.dataset_id).where(IngestJob.dataset_id.in_(ids))))
-    busy |= set(session.scalars(select(Distribution.dataset_id).where(Distribution.dataset_id.in_(ids), Distribution.kind == "file")))
+    busy |= set(
+        session.scalars(
+            select(Distribution.dataset_id).where(Distribution.dataset_id.in_(ids), Distribution.kind == "file")
+        )
+    )
     jobs = []
     for t, city_zh, city_en in wanted:
         dataset = by_key.get(demo_key(t, city_en))
@@ -323,7 +420,9 @@ def _stage_files(session: Session, cities: tuple[tuple[str, str], ...], limit: i
             continue
         csv = table_csv(t.table, city_zh, demo_key(t, city_en)).encode()
         caller = Caller.system(dataset.org_id, True)
-        job = ingest.stage_upload(session, caller, dataset.id, BytesIO(csv), f"{t.key}-{city_en.lower().replace(' ', '-')}.csv")
+        job = ingest.stage_upload(
+            session, caller, dataset.id, BytesIO(csv), f"{t.key}-{city_en.lower().replace(' ', '-')}.csv"
+        )
         jobs.append(job.id)
     return jobs
 
@@ -347,5 +446,7 @@ def build_demo_data(
         else:
             out.failed_ingests.append(f"{ended.filename}: {ended.failure}")
     with db.session() as session:
-        out.datasets = len(list(session.scalars(select(Dataset.id).where(Dataset.source_uri.like("urn:digiplus:demo:%")))))
+        out.datasets = len(
+            list(session.scalars(select(Dataset.id).where(Dataset.source_uri.like("urn:digiplus:demo:%"))))
+        )
     return out

@@ -15,10 +15,11 @@ from starlette.responses import Response
 from digiplus.core.api.deps import SessionDep
 from digiplus.core.context import Caller
 from digiplus.core.errors import DigiplusError
-from digiplus.data.models_alliances import AllianceInvitation
+from digiplus.data.models_alliances import Alliance, AllianceInvitation
 from digiplus.data.pages.common import MEMBER_ROLES, Labels, absolute, respond, viewer, writer
 from digiplus.data.schemas_alliances import AllianceCreate, InvitationCreate
 from digiplus.data.service import alliances as service
+from digiplus.data.service.access import member_alliance_ids
 from digiplus.web.deps import CallerDep, CsrfDep, OptionalPageDep, PageDep
 from digiplus.web.errors import invalid_field, page_router
 from digiplus.web.i18n import N_
@@ -59,7 +60,9 @@ def chain_spec(chain: dict[str, Any], labels: Labels, texts: dict[str, str]) -> 
         a, b = ((0, e["source"]), (1, e["target"])) if e["kind"] == "supplies" else ((1, e["source"]), (2, e["target"]))
         if a in where and b in where:
             (x1, y1), (x2, y2) = where[a], where[b]
-            lines.append({"x": x1, "y": y1, "x2": x2, "y2": y2, "edge": texts[e["kind"]], "purpose": e.get("purpose") or ""})
+            lines.append(
+                {"x": x1, "y": y1, "x2": x2, "y2": y2, "edge": texts[e["kind"]], "purpose": e.get("purpose") or ""}
+            )
     x_scale = {"domain": [-0.15, 2.6]}
     y_scale = {"domain": [rows, 0]}
     axis_off = {"axis": None}
@@ -77,8 +80,13 @@ def chain_spec(chain: dict[str, Any], labels: Labels, texts: dict[str, str]) -> 
                     "y": {"field": "y", "type": "quantitative", "scale": y_scale, **axis_off},
                     "x2": {"field": "x2"},
                     "y2": {"field": "y2"},
-                    "color": {"field": "edge", "type": "nominal", "title": None, "legend": {"orient": "bottom"},
-                              "scale": {"range": ["#1f5f8b", "#e8890c"]}},
+                    "color": {
+                        "field": "edge",
+                        "type": "nominal",
+                        "title": None,
+                        "legend": {"orient": "bottom"},
+                        "scale": {"range": ["#1f5f8b", "#e8890c"]},
+                    },
                     "tooltip": [{"field": "edge"}, {"field": "purpose"}],
                 },
             },
@@ -110,21 +118,23 @@ def alliances_page(request: Request, session: SessionDep, page: OptionalPageDep)
     view = viewer(request, page)
     view.section = SECTION
     caller = view.caller
-    listed = list(session.scalars(service.alliances_query(session, caller).order_by(service.Alliance.id.desc())))
+    listed = list(session.scalars(service.alliances_query(session, caller).order_by(Alliance.id.desc())))
     invitations: list[tuple[AllianceInvitation, Any]] = []
     if caller is not None:
-        invitations = [tuple(r) for r in session.execute(service.invitations_query(session, caller, status="pending"))]  # type: ignore[misc]
+        invitations = list(session.execute(service.invitations_query(session, caller, status="pending")).tuples())
     return respond(
         view,
         "data/alliances.html",
         {
             "alliances": listed,
             "counts": service.member_counts(session, [a.id for a in listed]),
-            "mine": set(service.member_alliance_ids(session, caller)),
+            "mine": set(member_alliance_ids(session, caller)),
             "invitations": invitations,
             "roles": MEMBER_ROLES,
             "canonical": absolute("/data/alliances"),
-            "description": view.gettext(N_("Industrial data alliances of agencies, associations, data suppliers and users.")),
+            "description": view.gettext(
+                N_("Industrial data alliances of agencies, associations, data suppliers and users.")
+            ),
             "error": "",
             "values": {},
         },
@@ -162,11 +172,16 @@ def _detail(page: PageContext, session: Session, alliance_id: str, *, error: str
     page.section = SECTION
     caller = page.caller
     alliance = service.get_alliance(session, caller, alliance_id)
-    members = [tuple(r) for r in session.execute(service.members_query(session, caller, alliance.id))]
+    members = list(session.execute(service.members_query(session, caller, alliance.id)).tuples())
     chain = service.data_chain(session, caller, alliance.id)
     admin = caller is not None and any(m.org_id == caller.org_id and m.admin for m, _ in members)
     pending = (
-        [tuple(r) for r in session.execute(service.invitations_query(session, caller, alliance_id=alliance.id, status="pending"))]
+        [
+            tuple(r)
+            for r in session.execute(
+                service.invitations_query(session, caller, alliance_id=alliance.id, status="pending")
+            )
+        ]
         if admin and caller is not None
         else []
     )
@@ -248,6 +263,10 @@ def answer_invitation(
     _csrf: CsrfDep,
 ) -> Response:
     alliance_id = _respond_invitation(session, caller, invitation_id, action)
-    flashes = {"accept": N_("You joined the alliance."), "decline": N_("Invitation declined."), "revoke": N_("Invitation withdrawn.")}
+    flashes = {
+        "accept": N_("You joined the alliance."),
+        "decline": N_("Invitation declined."),
+        "revoke": N_("Invitation withdrawn."),
+    }
     target = f"/data/alliances/{alliance_id}" if action != "decline" else "/data/alliances"
     return redirect(page, target, flash=flashes[action])

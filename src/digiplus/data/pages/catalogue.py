@@ -40,7 +40,7 @@ def snippet(text: str, q: str, width: int = 160) -> Markup:
             hit = text[at : at + len(w)]
             break
     if at < 0:
-        return Markup(escape(text[:width] + ("…" if len(text) > width else "")))
+        return escape(text[:width] + ("…" if len(text) > width else ""))
     start = max(0, at - width // 3)
     end = min(len(text), start + width)
     before, after = text[start:at], text[at + len(hit) : end]

@@ -36,7 +36,11 @@ def schema_org(view: DatasetView, labels: Labels) -> dict[str, Any]:
         "description": (labels.pick(d.description_zh, d.description_en) or labels.pick(d.title_zh, d.title_en))[:5000],
         "inLanguage": [lang for lang, t in (("zh-TW", d.title_zh), ("en", d.title_en)) if t],
         "keywords": list(d.keywords_zh) + list(d.keywords_en),
-        "publisher": {"@type": "Organization", "name": view.publisher_name, "url": absolute(f"/data/publishers/{d.org_id}")},
+        "publisher": {
+            "@type": "Organization",
+            "name": view.publisher_name,
+            "url": absolute(f"/data/publishers/{d.org_id}"),
+        },
         "dateCreated": d.issued.date().isoformat(),
         "dateModified": d.modified.isoformat(),
         "isAccessibleForFree": True,

@@ -16,6 +16,7 @@ from digiplus.core.errors import DigiplusError
 from digiplus.core.money import display_amount
 from digiplus.core.tenancy import scoped
 from digiplus.data.models import Dataset
+from digiplus.data.models_alliances import DataDemand
 from digiplus.data.pages.common import Labels, absolute, respond, viewer
 from digiplus.data.schemas_alliances import AnswerCreate
 from digiplus.data.service import demands as service
@@ -39,7 +40,9 @@ def demands_page(
     view = viewer(request, page)
     view.section = SECTION
     chosen = status if status in ("open", "closed") else "open"
-    items = list(session.scalars(service.demands_query(view.caller, status=chosen).order_by(service.DataDemand.id.desc()).limit(100)))
+    items = list(
+        session.scalars(service.demands_query(view.caller, status=chosen).order_by(DataDemand.id.desc()).limit(100))
+    )
     return respond(
         view,
         "data/demands.html",
@@ -48,11 +51,15 @@ def demands_page(
             "counts": service.answer_counts(session, [d.id for d in items]),
             "names": org_names(session, sorted({d.org_id for d in items})),
             "status": chosen,
-            "budget": lambda d: display_amount(d.budget_amount, d.budget_currency, locale=view.locale)
-            if d.budget_amount is not None and d.budget_currency
-            else "",
+            "budget": lambda d: (
+                display_amount(d.budget_amount, d.budget_currency, locale=view.locale)
+                if d.budget_amount is not None and d.budget_currency
+                else ""
+            ),
             "canonical": absolute("/data/demands"),
-            "description": view.gettext(N_("Data demands posted by organizations, answered by publishers with datasets.")),
+            "description": view.gettext(
+                N_("Data demands posted by organizations, answered by publishers with datasets.")
+            ),
         },
     )
 
@@ -62,7 +69,7 @@ def _detail(page: PageContext, session: Session, demand_id: str, *, error: str =
     caller = page.caller
     demand = service.get_demand(session, caller, demand_id)
     mine = caller is not None and caller.org_id == demand.org_id
-    answers = [tuple(r) for r in session.execute(service.answers_query(session, caller, demand.id))] if caller else []
+    answers = list(session.execute(service.answers_query(session, caller, demand.id)).tuples()) if caller else []
     suggestions = matching.suggest(session, caller, demand.id, limit=8) if mine and caller is not None else []
     own = (
         list(session.scalars(scoped(Dataset, caller).order_by(Dataset.modified.desc()).limit(200)))
@@ -113,7 +120,11 @@ def answer(
         with session.begin_nested():
             service.answer_demand(session, caller, demand_id, body)
     except (ValidationError, DigiplusError) as exc:
-        text = page.gettext(exc.message) if isinstance(exc, DigiplusError) else page.gettext(N_("Choose one of your datasets."))
+        text = (
+            page.gettext(exc.message)
+            if isinstance(exc, DigiplusError)
+            else page.gettext(N_("Choose one of your datasets."))
+        )
         return _detail(page, session, demand_id, error=text, status=422)
     return redirect(page, f"/data/demands/{demand_id}", flash=N_("Your answer was sent to the demander."))
 

@@ -3,7 +3,7 @@ data.gov.tw), run it, and read the run's report (created, updated, unchanged, fa
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Form, Path
 from sqlalchemy.orm import Session
@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from digiplus.core.api.deps import SessionDep
 from digiplus.core.errors import DigiplusError
-from digiplus.data.dcat.harvest import HARVEST_KINDS
+from digiplus.data.dcat.harvest import HARVEST_KINDS, HarvestKind
 from digiplus.data.models_harvest import HarvestSource
 from digiplus.data.pages.common import respond, writer
 from digiplus.data.service import harvest, harvest_sources
@@ -25,8 +25,9 @@ SourceId = Annotated[str, Path(max_length=64, pattern=r"^hs_[A-Za-z0-9]+$")]
 RunId = Annotated[str, Path(max_length=64, pattern=r"^hr_[A-Za-z0-9]+$")]
 
 
-def _sources(page: PageContext, session: Session, *, error: str = "", values: dict[str, str] | None = None,
-             status: int = 200) -> Response:
+def _sources(
+    page: PageContext, session: Session, *, error: str = "", values: dict[str, str] | None = None, status: int = 200
+) -> Response:
     caller = writer(page)
     sources = list(session.scalars(harvest_sources.sources_query(caller).order_by(HarvestSource.id.desc())))
     runs = {s.last_run_id: harvest_sources.get_run(session, caller, s.last_run_id) for s in sources if s.last_run_id}
@@ -57,9 +58,8 @@ def create_source(
     values = {"url": url, "kind": kind, "title": title, "access_rights": access_rights}
     try:
         with session.begin_nested():
-            harvest_sources.create_source(
-                session, caller, url.strip(), kind or None, title, access_rights  # type: ignore[arg-type]
-            )
+            chosen = cast("HarvestKind | None", kind or None)  # the service refuses an unknown kind
+            harvest_sources.create_source(session, caller, url.strip(), chosen, title, access_rights)
     except DigiplusError as exc:
         return _sources(page, session, error=page.gettext(exc.message), values=values, status=422)
     return redirect(page, "/data/harvest", flash=N_("Harvest source added. Run it to fetch its datasets."))

@@ -9,7 +9,6 @@ named, and its service call runs in a savepoint so nothing of it is kept.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import BackgroundTasks, File, Form, Path, Request, UploadFile
@@ -83,8 +82,8 @@ def _error(page: PageContext, exc: ValidationError | DigiplusError) -> str:
         message = page.gettext(exc.message)
         return f"{page.gettext(label)}: {message}" if label else message
     field = invalid_field(exc)
-    first = exc.errors()[0] if exc.errors() else {}
-    reason = str(first.get("msg", "")).removeprefix("Value error, ")
+    errors = exc.errors()
+    reason = str(errors[0]["msg"]).removeprefix("Value error, ") if errors else ""
     label = page.gettext(FIELD_LABELS.get(field, field)) if field else ""
     return page.gettext(N_("Please check the field “%(field)s”."), field=label or field) + (
         f" ({reason})" if reason else ""
@@ -188,7 +187,6 @@ def _manage(
         "upload_error": "",
         "api_error": "",
         "api_values": {"format": "JSON"},
-        "today": date.today(),
     } | extra
     return respond(page, "data/manage.html", context, fragment="data/_ingest.html", status_code=status_code)
 
@@ -214,7 +212,12 @@ def upload_file(
     try:
         with session.begin_nested():
             job = ingest.stage_upload(
-                session, caller, dataset, file.file, file.filename or "upload", encoding=encoding or None,
+                session,
+                caller,
+                dataset,
+                file.file,
+                file.filename or "upload",
+                encoding=encoding or None,
                 change_note=change_note,
             )
     except DigiplusError as exc:
@@ -272,17 +275,20 @@ async def correct_schema(
 
 def _missing(text: str) -> list[str]:
     """'NA, -, 無' → ['', 'NA', '-', '無']: an empty cell stays missing."""
-    return [""] + [w.strip() for w in text.split(",") if w.strip() and w.strip() != '""'][:19]
+    return ["", *[w.strip() for w in text.split(",") if w.strip() and w.strip() != '""'][:19]]
 
 
 def _schema_error(page: PageContext, exc: ValidationError | DigiplusError, names: list[str]) -> str:
     if isinstance(exc, DigiplusError):
         return page.gettext(exc.message)
-    first = exc.errors()[0] if exc.errors() else {}
-    loc = list(first.get("loc", ()))
-    column = names[loc[1]] if len(loc) > 1 and loc[0] == "fields" and isinstance(loc[1], int) else str(loc[0] if loc else "")
+    errors = exc.errors()
+    loc = list(errors[0]["loc"]) if errors else []
+    msg = str(errors[0]["msg"]) if errors else ""
+    column = (
+        names[loc[1]] if len(loc) > 1 and loc[0] == "fields" and isinstance(loc[1], int) else str(loc[0] if loc else "")
+    )
     return page.gettext(N_("Column “%(field)s”: choose one of the listed types."), field=column) + (
-        f" ({first.get('msg', '')})" if first.get("msg") else ""
+        f" ({msg})" if msg else ""
     )
 
 
