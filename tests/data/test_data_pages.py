@@ -227,3 +227,25 @@ def test_facets_filter_and_htmx_swaps_only_the_results(site: Any, world: dict[st
     zh = anon.get("/data", headers={"Accept-Language": "zh-TW"})
     assert "<h1>資料目錄</h1>" in zh.text
     assert "交通運輸" in zh.text
+
+
+def test_alliance_pages_for_an_admin_and_an_invited_org(site: Any, world: dict[str, str], db: Database) -> None:
+    me = site("pub@city.example")
+    r = me.post("/data/alliances", {"name_zh": "南北停車資料聯盟", "role": "agency"}, csrf_from="/data/alliances")
+    assert r.status_code == 303
+    url = r.headers["location"]
+    r = me.post(f"{url}/invitations", {"org": "org_nope", "role": "data_user"}, csrf_from=url)
+    assert r.status_code == 422  # shown again with the service's reason
+    assert "No such organization: &#39;org_nope&#39;" in r.text
+    r = me.post(f"{url}/invitations", {"org": world["other"], "role": "data_user"}, csrf_from=url)
+    assert r.status_code == 303
+    page = me.get(url)
+    assert world["other"] in page.text.split('id="invitations"')[1]  # the admin sees the pending invitation
+    invited = site("pub@kh.example")
+    listing = invited.get("/data/alliances").text
+    assert "南北停車資料聯盟" in listing.split('id="my-invitations"')[1]
+    invitation = re.search(r'action="/data/invitations/(alli_\w+)/accept"', listing).group(1)  # type: ignore[union-attr]
+    r = invited.post(f"/data/invitations/{invitation}/accept", {}, csrf_from="/data/alliances")
+    assert r.status_code == 303 and r.headers["location"] == url
+    assert "高雄市交通局" in invited.get(url).text
+    assert 'id="invitations"' not in invited.get(url).text  # not an admin

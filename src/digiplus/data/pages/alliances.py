@@ -121,7 +121,7 @@ def alliances_page(request: Request, session: SessionDep, page: OptionalPageDep)
     listed = list(session.scalars(service.alliances_query(session, caller).order_by(Alliance.id.desc())))
     invitations: list[tuple[AllianceInvitation, Any]] = []
     if caller is not None:
-        invitations = list(session.execute(service.invitations_query(session, caller, status="pending")).tuples())
+        invitations = list(session.execute(service.invitations_query(session, caller, status="pending")).all())
     return respond(
         view,
         "data/alliances.html",
@@ -172,7 +172,7 @@ def _detail(page: PageContext, session: Session, alliance_id: str, *, error: str
     page.section = SECTION
     caller = page.caller
     alliance = service.get_alliance(session, caller, alliance_id)
-    members = list(session.execute(service.members_query(session, caller, alliance.id)).tuples())
+    members = list(session.execute(service.members_query(session, caller, alliance.id)).all())
     chain = service.data_chain(session, caller, alliance.id)
     admin = caller is not None and any(m.org_id == caller.org_id and m.admin for m, _ in members)
     pending = (

@@ -69,7 +69,7 @@ def _detail(page: PageContext, session: Session, demand_id: str, *, error: str =
     caller = page.caller
     demand = service.get_demand(session, caller, demand_id)
     mine = caller is not None and caller.org_id == demand.org_id
-    answers = list(session.execute(service.answers_query(session, caller, demand.id)).tuples()) if caller else []
+    answers = list(session.execute(service.answers_query(session, caller, demand.id)).all()) if caller else []
     suggestions = matching.suggest(session, caller, demand.id, limit=8) if mine and caller is not None else []
     own = (
         list(session.scalars(scoped(Dataset, caller).order_by(Dataset.modified.desc()).limit(200)))
