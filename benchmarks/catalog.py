@@ -235,7 +235,7 @@ def like_search(db: Database, q: str, limit: int = 20) -> int:
     from digiplus.data.service.access import visible_datasets
 
     text_cols = [Dataset.title_zh, Dataset.title_en, Dataset.description_zh, Dataset.description_en]
-    with db.session() as session:
+    with db.read_session() as session:
         words = q.split()
         where = [visible_datasets(session, None)]
         for w in words:
@@ -249,7 +249,7 @@ def like_search(db: Database, q: str, limit: int = 20) -> int:
 def service_search(db: Database, q: str) -> int:
     from digiplus.data.service.search import SearchQuery, search
 
-    with db.session() as session:
+    with db.read_session() as session:
         return search(session, None, SearchQuery(q=q, limit=20)).total
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 15:01:04.349282
+Create Date: 2026-12-01 15:56:35.221698
 """
 
 from __future__ import annotations
@@ -754,11 +754,11 @@ def upgrade() -> None:
         sa.Column("livemode", sa.Boolean(), nullable=False),
         sa.Column("access_rights", sa.String(length=20), nullable=False),
         sa.Column("alliance_id", sa.String(length=40), nullable=True),
+        sa.Column("title_sort", sa.String(length=200), nullable=False),
+        sa.Column("modified", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("title_tokens", sa.Text(), nullable=False),
         sa.Column("body_tokens", sa.Text(), nullable=False),
         sa.Column("tsv", postgresql.TSVECTOR().with_variant(sa.Text(), "sqlite"), nullable=True),
-        sa.Column("title_sort", sa.String(length=200), nullable=False),
-        sa.Column("modified", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["dataset_id"],
             ["data_datasets.id"],
@@ -808,7 +808,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("facet", "value", "doc_id", name=op.f("pk_data_search_facets")),
     )
     with op.batch_alter_table("data_search_facets", schema=None) as batch_op:
-        batch_op.create_index("ix_data_search_facets_doc", ["doc_id"], unique=False)
+        batch_op.create_index("ix_data_search_facets_doc", ["doc_id", "facet", "value"], unique=False)
 
     # ### end Alembic commands ###
 

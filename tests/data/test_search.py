@@ -135,3 +135,18 @@ def test_bad_search_input_is_refused(client: Any) -> None:
     assert client.get("/v1/catalog/search", params={"q": "x" * 201}).status_code == 422
     odd = client.get("/v1/catalog/search", params={"q": '"停車" OR * NEAR( ) \'; DROP'})
     assert odd.status_code == 200 and odd.json()["total"] == 0
+
+
+def test_search_reads_beside_an_open_write_transaction(live_api: ApiClient, db: Database) -> None:
+    """Search takes no write lock (Database.read_session): on SQLite a search while another
+    transaction holds the write lock answers at once instead of waiting for it."""
+    from sqlalchemy import text
+
+    from digiplus.data.service.search import SearchQuery, search
+
+    _seed(live_api)
+    with db.session() as writer:
+        writer.execute(text("UPDATE data_datasets SET version = version"))  # holds the write lock
+        with db.read_session() as reader:
+            outcome = search(reader, None, SearchQuery(q="停車場"))
+    assert [d.title_zh for d in outcome.datasets] == ["臺北市公有停車場即時剩餘車位"]

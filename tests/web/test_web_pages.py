@@ -36,7 +36,7 @@ def test_dashboard_counts_and_module_cards(browser: Browser, owner: Member, db: 
         "1": "Members",
         "7": "Audit entries, last 7 days",
     }
-    assert page.count('<span class="badge badge-coming">Coming</span>') == 8  # the data catalogue has pages
+    assert page.count('<span class="badge badge-coming">Coming</span>') == 8  # data is registered
     assert "FinTech sandbox" in page and "IoT" in page
 
 

@@ -71,7 +71,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A read-only session (Database.read_session) takes no write lock: in WAL mode its
+            # snapshot reads run beside the writer and beside each other.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -84,11 +86,20 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessionmaker = sessionmaker(self.engine.execution_options(read_only=True), expire_on_commit=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session whose work is committed on success and rolled back on error."""
         with self.sessionmaker() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A session for reads only. On SQLite it opens a deferred transaction instead of
+        ``BEGIN IMMEDIATE``, so concurrent readers (catalogue search) do not queue on the
+        write lock; writing through it may fail with "database is locked" under contention."""
+        with self.read_sessionmaker() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

@@ -114,7 +114,7 @@ def search_command(
     if caller is None and mode == "test":
         typer.secho("error: anonymous search sees the live catalogue; give --org for test mode", err=True, fg="red")
         raise typer.Exit(2)
-    with get_database().session() as session:
+    with get_database().read_session() as session:
         outcome = search(session, caller, SearchQuery(q=q, limit=limit))
         rows = [(d.id, d.title_zh, d.title_en, ",".join(d.themes), d.access_rights) for d in outcome.datasets]
     if as_json:

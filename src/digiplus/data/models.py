@@ -162,18 +162,20 @@ class SearchDoc(Base):
     livemode: Mapped[bool]
     access_rights: Mapped[str] = mapped_column(String(20))
     alliance_id: Mapped[str | None] = mapped_column(String(40))
+    title_sort: Mapped[str] = mapped_column(String(200), default="")
+    modified: Mapped[datetime] = mapped_column(default=utcnow)
+    # The long columns last: SQLite reads a row's leading columns without its overflow pages.
     title_tokens: Mapped[str] = mapped_column(Text, default="")
     body_tokens: Mapped[str] = mapped_column(Text, default="")
     tsv: Mapped[str | None] = mapped_column(TsVector)
-    title_sort: Mapped[str] = mapped_column(String(200), default="")
-    modified: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SearchFacet(Base):
     """(facet, value) pairs of a search doc: publisher, theme, licence, format, access."""
 
     __tablename__ = "data_search_facets"
-    __table_args__ = (Index("ix_data_search_facets_doc", "doc_id"),)
+    # Covering: the facet counts read (facet, value) of each hit from the index alone.
+    __table_args__ = (Index("ix_data_search_facets_doc", "doc_id", "facet", "value"),)
 
     facet: Mapped[str] = mapped_column(String(20), primary_key=True)
     value: Mapped[str] = mapped_column(String(100), primary_key=True)

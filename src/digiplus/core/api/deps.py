@@ -17,3 +17,12 @@ def get_session() -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_read_session() -> Iterator[Session]:
+    with get_database().read_session() as session:
+        yield session
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
+"""For endpoints that only read: no write lock on SQLite (``Database.read_session``)."""

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from digiplus.core.api.deps import SessionDep
+from digiplus.core.api.deps import ReadSessionDep
 from digiplus.core.api.responses import ERROR_RESPONSES
 from digiplus.data.api.deps import MaybeCaller
 from digiplus.data.schemas import FacetValue, SearchResult
@@ -20,7 +20,7 @@ Filter = Annotated[list[str] | None, Query(max_length=20)]
 
 @router.get("/search", response_model=SearchResult, summary="Full-text search of the catalogue, with facets")
 def search_catalog(
-    session: SessionDep,
+    session: ReadSessionDep,
     caller: MaybeCaller,
     q: Annotated[str, Query(max_length=200, description="Words in Chinese or English; empty lists everything.")] = "",
     publisher: Filter = None,

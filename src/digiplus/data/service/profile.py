@@ -25,6 +25,7 @@ class ColumnProfile:
         self.nulls = 0
         self.counts: Counter[Any] = Counter()
         self.capped = False
+        self.distinct_floor = 0
         self.min: Any = None
         self.max: Any = None
         self.total = 0.0
@@ -44,11 +45,17 @@ class ColumnProfile:
             self.total += float(pc.sum(column, min_count=1).as_py() or 0)
         if not self.capped:
             counted = pc.value_counts(pc.drop_null(column))
-            values = counted.field("values").to_pylist()
-            frequencies = counted.field("counts").to_pylist()
-            self.counts.update(dict(zip(values, frequencies, strict=True)))
-            if len(self.counts) > DISTINCT_CAP:
+            if len(self.counts) + len(counted) > DISTINCT_CAP:
+                # Too many values to count in Python: keep this batch's most frequent ones
+                # (picked in Arrow) and a lower bound of the distinct count.
                 self.capped = True
+                self.distinct_floor = max(len(self.counts), len(counted))
+                pairs = pa.table([counted.field("values"), counted.field("counts")], names=["v", "c"])
+                top = pc.take(pairs, pc.select_k_unstable(pairs, TOP, [("c", "descending")]))
+                values, frequencies = top.column("v").to_pylist(), top.column("c").to_pylist()
+            else:
+                values, frequencies = counted.field(0).to_pylist(), counted.field(1).to_pylist()
+            self.counts.update(dict(zip(values, frequencies, strict=True)))
 
     def as_dict(self) -> dict[str, Any]:
         present = self.count - self.nulls
@@ -57,7 +64,7 @@ class ColumnProfile:
             "type": self.kind,
             "count": self.count,
             "nulls": self.nulls,
-            "distinct": len(self.counts),
+            "distinct": self.distinct_floor if self.capped else len(self.counts),
             "distinct_exact": not self.capped,
             "min": _plain(self.min),
             "max": _plain(self.max) if self.kind != "string" or self.max is None else _plain(self.max)[:200],

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Connection,
     Select,
     Table,
+    bindparam,
     column,
     delete,
     func,
@@ -23,7 +24,6 @@ from sqlalchemy import (
     select,
     table,
     text,
-    update,
 )
 from sqlalchemy.orm import Session
 
@@ -89,6 +89,27 @@ def ensure_search_tables(session: Session) -> None:
         _ensured.add(url)
 
 
+def _fts_ready(session: Session) -> bool:
+    """Whether SQLite's FTS5 table exists (it is made by the first indexed write). A search
+    cannot make it: it may run in a read-only session, or beside its own request's write
+    transaction. Without it no document has been indexed yet, so nothing can match."""
+    if is_postgres(session):
+        return True
+    url = str(session.get_bind().engine.url)
+    if url in _ensured:
+        return True
+    present = session.execute(
+        text(
+            "SELECT count(*) FROM sqlite_master WHERE name IN "
+            "('data_search_fts', 'data_search_docs_ai', 'data_search_docs_ad', 'data_search_docs_au')"
+        )
+    ).scalar()
+    if present == 4:
+        _ensured.add(url)
+        return True
+    return False
+
+
 def forget_search_tables() -> None:
     """Tests that drop the schema call this so the next use makes the FTS table again."""
     _ensured.clear()
@@ -131,12 +152,20 @@ def _doc_values(doc: DocInput) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     return values, facets
 
 
-def _tsv_expression() -> Any:
-    return func.setweight(
-        func.array_to_tsvector(func.string_to_array(SearchDoc.title_tokens, " ")), literal_column("'A'")
-    ).op("||")(
-        func.setweight(func.array_to_tsvector(func.string_to_array(SearchDoc.body_tokens, " ")), literal_column("'B'"))
+def _tsv_expression(title: Any = SearchDoc.title_tokens, body: Any = SearchDoc.body_tokens) -> Any:
+    return func.setweight(func.array_to_tsvector(func.string_to_array(title, " ")), literal_column("'A'")).op("||")(
+        func.setweight(func.array_to_tsvector(func.string_to_array(body, " ")), literal_column("'B'"))
     )
+
+
+def _insert_docs(session: Session, rows: list[dict[str, Any]], pg: bool) -> None:
+    """On PostgreSQL the tsvector is computed in the INSERT itself (one write per row and per
+    GIN entry, not an INSERT then an UPDATE)."""
+    stmt = insert(_DOCS)
+    if pg:
+        stmt = stmt.values(tsv=_tsv_expression(bindparam("t_title"), bindparam("t_body")))
+        rows = [{**r, "t_title": r["title_tokens"], "t_body": r["body_tokens"]} for r in rows]
+    session.execute(stmt, rows)
 
 
 def doc_input(session: Session, dataset: Dataset) -> DocInput:
@@ -168,7 +197,7 @@ def write_docs(session: Session, docs: list[DocInput], *, replace: bool = True) 
         values, facets = _doc_values(doc)
         rows.append(values)
         facet_rows.append(facets)
-    session.execute(insert(_DOCS), rows)
+    _insert_docs(session, rows, is_postgres(session))
     doc_ids = dict(
         session.execute(select(SearchDoc.dataset_id, SearchDoc.doc_id).where(SearchDoc.dataset_id.in_(ids))).all()
     )
@@ -179,8 +208,6 @@ def write_docs(session: Session, docs: list[DocInput], *, replace: bool = True) 
     ]
     if facets_out:
         session.execute(insert(_FACETS), facets_out)
-    if is_postgres(session):
-        session.execute(update(SearchDoc).where(SearchDoc.dataset_id.in_(ids)).values(tsv=_tsv_expression()))
 
 
 def remove_dataset(session: Session, dataset_id: str) -> None:
@@ -207,9 +234,11 @@ class SearchOutcome:
 
 
 def search(session: Session, caller: Caller | None, query: SearchQuery) -> SearchOutcome:
-    """Datasets matching ``query`` that ``caller`` may see, one page, with facet counts."""
-    ensure_search_tables(session)
+    """Datasets matching ``query`` that ``caller`` may see, one page, with facet counts.
+    Reads only: callers may give a read-only session (``Database.read_session``)."""
     terms = query_terms(query.q)
+    if terms and not _fts_ready(session):
+        return SearchOutcome(total=0, datasets=[], formats={}, facets={f: [] for f in FACETS})
     where = [visible_docs(session, caller)]
     for facet, values in query.filters.items():
         if values:
@@ -356,7 +385,7 @@ def _write_fresh(session: Session, docs: list[DocInput], pg: bool) -> None:
         values, facets = _doc_values(doc)
         rows.append(values)
         facets_out.append(facets)
-    session.execute(insert(_DOCS), rows)
+    _insert_docs(session, rows, pg)
     ids = [r["dataset_id"] for r in rows]
     doc_ids = dict(
         session.execute(select(SearchDoc.dataset_id, SearchDoc.doc_id).where(SearchDoc.dataset_id.in_(ids))).all()
@@ -369,5 +398,3 @@ def _write_fresh(session: Session, docs: list[DocInput], pg: bool) -> None:
             for f, v in facets
         ],
     )
-    if pg:
-        session.execute(update(SearchDoc).where(SearchDoc.dataset_id.in_(ids)).values(tsv=_tsv_expression()))
