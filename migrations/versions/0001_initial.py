@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 15:56:35.221698
+Create Date: 2026-12-01 15:56:43.700394
 """
 
 from __future__ import annotations
