@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 16:01:45.972425
+Create Date: 2026-12-01 16:03:49.665310
 """
 
 from __future__ import annotations

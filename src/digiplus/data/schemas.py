@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from digiplus.core.api.inputs import StrictInput
 from digiplus.data.vocab import FORMATS, FREQUENCIES, LICENCES, THEMES
 
 AccessRights = Literal["public", "alliance", "restricted"]
@@ -14,7 +15,7 @@ FieldType = Literal["string", "integer", "number", "boolean", "date", "datetime"
 _EMAIL = r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
-class _In(BaseModel):
+class _In(StrictInput):
     model_config = ConfigDict(extra="forbid")
 
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from digiplus.core.api.inputs import StrictInput
 from digiplus.data.vocab import FORMATS, FREQUENCIES, THEMES
 
 MemberRole = Literal["agency", "association", "data_supplier", "data_user"]
@@ -14,7 +15,7 @@ Listing = Literal["public", "private"]
 _ID = r"^[A-Za-z0-9_]+$"
 
 
-class _In(BaseModel):
+class _In(StrictInput):
     model_config = ConfigDict(extra="forbid")
 
 

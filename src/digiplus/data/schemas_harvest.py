@@ -6,10 +6,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from digiplus.core.api.inputs import StrictInput
 from digiplus.data.models_harvest import HarvestRun, HarvestSource
 
 
-class HarvestSourceCreate(BaseModel):
+class HarvestSourceCreate(StrictInput):
     model_config = ConfigDict(extra="forbid")
 
     url: str = Field(max_length=2000, examples=["https://data.example.org/api/3/action/package_search"])

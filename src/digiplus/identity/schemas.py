@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
+
+from digiplus.core.api.inputs import StrictInput as CoreStrictInput
 
 OrgKind = Literal[
     "merchant",
@@ -20,16 +22,8 @@ OrgKind = Literal[
 RoleName = Literal["owner", "admin", "developer", "analyst", "viewer"]
 
 
-class StrictInput(BaseModel):
+class StrictInput(CoreStrictInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul(cls, value: object) -> object:
-        # PostgreSQL text cannot hold NUL; refuse it here (422 naming the field) on every database.
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("must not contain NUL characters")
-        return value
 
 
 class OrganizationCreate(StrictInput):

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from digiplus.core.api.inputs import StrictInput as CoreStrictInput
 from digiplus.ledger.codes import AccountFlags, AccountResult, TransferFlags, TransferResult, flag_names
 from digiplus.ledger.service.reads import Balance
 
@@ -29,7 +30,7 @@ def _check_metadata(value: Metadata | None) -> Metadata | None:
     return value
 
 
-class StrictInput(BaseModel):
+class StrictInput(CoreStrictInput):
     model_config = ConfigDict(extra="forbid")
 
 

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from digiplus.core.api.inputs import StrictInput as CoreStrictInput
 from digiplus.core.api.pagination import ListResponse
 
 Currency = Field(pattern=r"^[A-Za-z]{3}$", examples=["TWD"])
@@ -13,7 +14,7 @@ Amount = Field(ge=1, le=10**15, description="Minor units (TWD cents, JPY yen).",
 Id = Field(max_length=64, pattern=r"^[A-Za-z0-9_]+$")
 
 
-class StrictInput(BaseModel):
+class StrictInput(CoreStrictInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

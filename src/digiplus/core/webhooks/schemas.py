@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from digiplus.core.api.inputs import StrictInput
 from digiplus.core.events import event_types
 from digiplus.core.webhooks.ssrf import UnsafeURL, check_url_syntax
 
@@ -26,7 +27,7 @@ def check_enabled_events(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-class WebhookEndpointCreate(BaseModel):
+class WebhookEndpointCreate(StrictInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     url: str = Field(

@@ -6,12 +6,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from digiplus.core.api.inputs import StrictInput
 from digiplus.payments.qr.decoded import DecodedQR
 
 _EMVCO_EXAMPLE = "00020101021129370016A000000677010111011300668012345675802TH530376463046197"
 
 
-class _StrictInput(BaseModel):
+class _StrictInput(StrictInput):
     model_config = ConfigDict(extra="forbid")
 
 
