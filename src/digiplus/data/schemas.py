@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from digiplus.core.api.inputs import StrictInput
 from digiplus.data.vocab import FORMATS, FREQUENCIES, LICENCES, THEMES
@@ -15,18 +15,14 @@ FieldType = Literal["string", "integer", "number", "boolean", "date", "datetime"
 _EMAIL = r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
-class _In(StrictInput):
-    model_config = ConfigDict(extra="forbid")
-
-
-def _check_codes(values: list[str], table: dict[str, Any], what: str) -> list[str]:
+def check_codes(values: list[str], table: dict[str, Any], what: str) -> list[str]:
     for v in values:
         if v not in table:
             raise ValueError(f"unknown {what} '{v}'; use one of {', '.join(table)}")
     return values
 
 
-class DatasetFields(_In):
+class DatasetFields(StrictInput):
     title_zh: str = Field(default="", max_length=500)
     title_en: str = Field(default="", max_length=500)
     description_zh: str = Field(default="", max_length=20000)
@@ -51,17 +47,17 @@ class DatasetFields(_In):
     @field_validator("themes")
     @classmethod
     def _themes(cls, v: list[str]) -> list[str]:
-        return _check_codes(v, THEMES, "theme")
+        return check_codes(v, THEMES, "theme")
 
     @field_validator("licence")
     @classmethod
     def _licence(cls, v: str) -> str:
-        return _check_codes([v], LICENCES, "licence")[0]
+        return check_codes([v], LICENCES, "licence")[0]
 
     @field_validator("accrual_periodicity")
     @classmethod
     def _frequency(cls, v: str) -> str:
-        return _check_codes([v], FREQUENCIES, "frequency")[0]
+        return check_codes([v], FREQUENCIES, "frequency")[0]
 
     @field_validator("keywords_zh", "keywords_en")
     @classmethod
@@ -90,7 +86,7 @@ def _check_access(access: str, alliance: str | None) -> None:
         raise ValueError("access_alliance_id is only for access_rights 'alliance'")
 
 
-class DatasetUpdate(_In):
+class DatasetUpdate(StrictInput):
     """Every field optional: only those given change."""
 
     title_zh: str | None = Field(default=None, max_length=500)
@@ -153,7 +149,7 @@ class DatasetPublic(BaseModel):
     formats: list[str]
 
 
-class DistributionCreate(_In):
+class DistributionCreate(StrictInput):
     """An external API (or any URL) registered as a distribution."""
 
     access_url: str = Field(max_length=1000, pattern=r"^https?://", examples=["https://tdx.transportdata.tw/api/basic"])
@@ -164,7 +160,7 @@ class DistributionCreate(_In):
     @field_validator("format")
     @classmethod
     def _format(cls, v: str) -> str:
-        return _check_codes([v.upper()], FORMATS, "format")[0]
+        return check_codes([v.upper()], FORMATS, "format")[0]
 
 
 class DistributionPublic(BaseModel):
@@ -222,7 +218,7 @@ class IngestJobPublic(BaseModel):
     finished: int | None
 
 
-class FieldPatch(_In):
+class FieldPatch(StrictInput):
     name: str = Field(min_length=1, max_length=200, description="The field's current name.")
     new_name: str | None = Field(default=None, min_length=1, max_length=200)
     type: FieldType | None = None
@@ -232,7 +228,7 @@ class FieldPatch(_In):
     constraints: dict[str, Any] | None = Field(default=None, examples=[{"required": True, "maximum": 100}])
 
 
-class SchemaPatch(_In):
+class SchemaPatch(StrictInput):
     fields: list[FieldPatch] = Field(min_length=1, max_length=500)
     missing_values: list[str] | None = Field(default=None, max_length=20)
     change_note: str = Field(default="", max_length=2000)
@@ -277,7 +273,7 @@ class RevisionPublic(BaseModel):
     ingest_job: str | None
 
 
-class SeriesCreate(_In):
+class SeriesCreate(StrictInput):
     title_zh: str = Field(default="", max_length=500)
     title_en: str = Field(default="", max_length=500)
     description_zh: str = Field(default="", max_length=5000)

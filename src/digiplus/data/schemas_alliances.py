@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from digiplus.core.api.inputs import StrictInput
+from digiplus.data.schemas import check_codes
 from digiplus.data.vocab import FORMATS, FREQUENCIES, THEMES
 
 MemberRole = Literal["agency", "association", "data_supplier", "data_user"]
@@ -15,16 +16,12 @@ Listing = Literal["public", "private"]
 _ID = r"^[A-Za-z0-9_]+$"
 
 
-class _In(StrictInput):
-    model_config = ConfigDict(extra="forbid")
-
-
 def _title(zh: str | None, en: str | None, what: str) -> None:
     if not ((zh or "").strip() or (en or "").strip()):
         raise ValueError(f"{what} needs a name in zh-TW or en")
 
 
-class AllianceCreate(_In):
+class AllianceCreate(StrictInput):
     name_zh: str = Field(default="", max_length=200, examples=["臺灣智慧交通數據聯盟"])
     name_en: str = Field(default="", max_length=200, examples=["Taiwan Smart Mobility Data Alliance"])
     description_zh: str = Field(default="", max_length=10000)
@@ -42,7 +39,7 @@ class AllianceCreate(_In):
         return self
 
 
-class AllianceUpdate(_In):
+class AllianceUpdate(StrictInput):
     name_zh: str | None = Field(default=None, max_length=200)
     name_en: str | None = Field(default=None, max_length=200)
     description_zh: str | None = Field(default=None, max_length=10000)
@@ -81,12 +78,12 @@ class MemberPublic(BaseModel):
     ended: int | None
 
 
-class MemberUpdate(_In):
+class MemberUpdate(StrictInput):
     role: MemberRole | None = None
     admin: bool | None = None
 
 
-class InvitationCreate(_In):
+class InvitationCreate(StrictInput):
     org: str = Field(max_length=64, pattern=r"^org_[A-Za-z0-9]+$", description="The invited organisation.")
     role: MemberRole
     admin: bool = False
@@ -109,7 +106,7 @@ class InvitationPublic(BaseModel):
     responded: int | None
 
 
-class UseCreate(_In):
+class UseCreate(StrictInput):
     dataset: str = Field(max_length=64, pattern=r"^ds_[A-Za-z0-9]+$")
     purpose: str = Field(min_length=1, max_length=2000, examples=["每日公車到站預測 / daily bus-arrival forecasts"])
 
@@ -150,14 +147,7 @@ class ChainPublic(BaseModel):
     edges: list[ChainEdge]
 
 
-def _codes(values: list[str], table: dict[str, object], what: str) -> list[str]:
-    for v in values:
-        if v not in table:
-            raise ValueError(f"unknown {what} '{v}'; use one of {', '.join(table)}")
-    return values
-
-
-class DemandFields(_In):
+class DemandFields(StrictInput):
     title_zh: str = Field(default="", max_length=500)
     title_en: str = Field(default="", max_length=500)
     description_zh: str = Field(default="", max_length=20000)
@@ -174,17 +164,17 @@ class DemandFields(_In):
     @field_validator("themes")
     @classmethod
     def _themes(cls, v: list[str]) -> list[str]:
-        return _codes(v, THEMES, "theme")  # type: ignore[arg-type]
+        return check_codes(v, THEMES, "theme")
 
     @field_validator("desired_format")
     @classmethod
     def _format(cls, v: str) -> str:
-        return _codes([v.upper()], FORMATS, "format")[0] if v else ""  # type: ignore[arg-type]
+        return check_codes([v.upper()], FORMATS, "format")[0] if v else ""
 
     @field_validator("desired_frequency")
     @classmethod
     def _frequency(cls, v: str) -> str:
-        return _codes([v], FREQUENCIES, "frequency")[0] if v else ""  # type: ignore[arg-type]
+        return check_codes([v], FREQUENCIES, "frequency")[0] if v else ""
 
     @field_validator("keywords_zh", "keywords_en")
     @classmethod
@@ -200,7 +190,7 @@ class DemandCreate(DemandFields):
     (checked by the service, which names the field)."""
 
 
-class DemandUpdate(_In):
+class DemandUpdate(StrictInput):
     title_zh: str | None = Field(default=None, max_length=500)
     title_en: str | None = Field(default=None, max_length=500)
     description_zh: str | None = Field(default=None, max_length=20000)
@@ -214,7 +204,7 @@ class DemandUpdate(_In):
     status: Literal["open", "closed"] | None = None
 
     @model_validator(mode="after")
-    def _codes(self) -> DemandUpdate:
+    def check_codes(self) -> DemandUpdate:
         DemandFields.model_validate(
             {k: v for k, v in self.model_dump(exclude_none=True).items() if k in DemandFields.model_fields}
         )
@@ -248,12 +238,12 @@ class DemandPublic(BaseModel):
     modified: int
 
 
-class AnswerCreate(_In):
+class AnswerCreate(StrictInput):
     dataset: str = Field(max_length=64, pattern=r"^ds_[A-Za-z0-9]+$", description="One of your own datasets.")
     message: str = Field(default="", max_length=5000)
 
 
-class AcceptAnswer(_In):
+class AcceptAnswer(StrictInput):
     close: bool = Field(default=True, description="Close the demand as well (default).")
 
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from digiplus.core.api.inputs import StrictInput
 from digiplus.data.models_harvest import HarvestRun, HarvestSource
 
 
 class HarvestSourceCreate(StrictInput):
-    model_config = ConfigDict(extra="forbid")
-
     url: str = Field(max_length=2000, examples=["https://data.example.org/api/3/action/package_search"])
     kind: Literal["dcat", "ckan", "datagovtw"] | None = Field(
         default=None, description="Left out: CKAN by an /api/3/action path, data.gov.tw by its host, else DCAT."
