@@ -26,7 +26,7 @@ from digiplus.core.tenancy import get_owned, scoped
 from digiplus.ledger import TransferFlags, TransferInput, TransferResult, create_transfers
 from digiplus.payments.models import BankTransfer
 from digiplus.payments.service import books
-from digiplus.payments.service.banks import bank_connector, get_bank_account
+from digiplus.payments.service.banks import BankResult, bank_connector, get_bank_account
 from digiplus.payments.service.books import TransferCode
 from digiplus.payments.service.limits import check_limits
 from digiplus.payments.service.wallets import debit_declined, get_wallet, lock_wallet
@@ -96,18 +96,7 @@ def top_up(session: Session, caller: Caller, wallet_id: str, *, bank_account_id:
         if outcome.result is not TransferResult.ok:
             bank_connector().push(bank_account, amount, wallet.currency, f"{movement.id}_reversal")
             raise RuntimeError(f"top-up {movement.id} could not be booked: {outcome.result}")
-        movement.status, movement.bank_reference = "succeeded", answer.reference
-    else:
-        movement.status, movement.failure_code, movement.failure_message = (
-            "failed",
-            answer.failure_code,
-            answer.failure_message,
-        )
-    session.add(movement)
-    session.flush()
-    emit(session, caller, TOPPED_UP if answer.ok else TOPUP_FAILED, movement_data(movement))
-    audit.record(session, caller, f"topup.{movement.status}", "topup", movement.id, after=_summary(movement))
-    return movement
+    return _finish(session, caller, movement, answer, "topup", TOPPED_UP, TOPUP_FAILED)
 
 
 def withdraw(session: Session, caller: Caller, wallet_id: str, *, bank_account_id: str, amount: int) -> BankTransfer:
@@ -144,6 +133,13 @@ def withdraw(session: Session, caller: Caller, wallet_id: str, *, bank_account_i
     )
     if resolved.result is not TransferResult.ok:
         raise RuntimeError(f"withdrawal {suffix}: {resolved.result}")
+    return _finish(session, caller, movement, answer, "withdrawal", WITHDRAWN, WITHDRAWAL_FAILED)
+
+
+def _finish(
+    session: Session, caller: Caller, movement: BankTransfer, answer: BankResult, kind: str, ok: str, failed: str
+) -> BankTransfer:
+    """Record the bank's answer on the movement, with its event and audit entry."""
     if answer.ok:
         movement.status, movement.bank_reference = "succeeded", answer.reference
     else:
@@ -154,8 +150,8 @@ def withdraw(session: Session, caller: Caller, wallet_id: str, *, bank_account_i
         )
     session.add(movement)
     session.flush()
-    emit(session, caller, WITHDRAWN if answer.ok else WITHDRAWAL_FAILED, movement_data(movement))
-    audit.record(session, caller, f"withdrawal.{movement.status}", "withdrawal", movement.id, after=_summary(movement))
+    emit(session, caller, ok if answer.ok else failed, movement_data(movement))
+    audit.record(session, caller, f"{kind}.{movement.status}", kind, movement.id, after=_summary(movement))
     return movement
 
 
