@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from urllib.parse import parse_qsl
 
 import structlog
 from prometheus_client import Counter, Histogram
@@ -70,13 +71,22 @@ class RequestContextMiddleware:
 
 
 class ApiVersionMiddleware:
-    """Checks ``Digiplus-Version`` on /v1 requests and states the version in every API response."""
+    """Refuses a NUL character in any query string; checks ``Digiplus-Version`` on /v1 requests and
+    states the version in every API response."""
 
     def __init__(self, app: ASGIApp, default_version: str) -> None:
         self.app = app
         self.default_version = default_version
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and b"%00" in scope.get("query_string", b""):
+            # PostgreSQL text cannot hold NUL: refuse it at the edge, on every database and every route.
+            name = next((k for k, v in parse_qsl(scope["query_string"].decode("latin-1")) if "\x00" in k + v), None)
+            response = error_response(
+                422, "invalid_request_error", "parameter_invalid", "must not contain NUL characters", name
+            )
+            await response(scope, receive, send)
+            return
         if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
             await self.app(scope, receive, send)
             return
