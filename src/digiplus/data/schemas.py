@@ -22,6 +22,14 @@ def check_codes(values: list[str], table: dict[str, Any], what: str) -> list[str
     return values
 
 
+def clean_keywords(values: list[str]) -> list[str]:
+    """Keywords stripped; each 1–100 characters (datasets and demands alike)."""
+    cleaned = [k.strip() for k in values]
+    if any(not k or len(k) > 100 for k in cleaned):
+        raise ValueError("keywords are 1–100 characters")
+    return cleaned
+
+
 class DatasetFields(StrictInput):
     title_zh: str = Field(default="", max_length=500)
     title_en: str = Field(default="", max_length=500)
@@ -62,10 +70,7 @@ class DatasetFields(StrictInput):
     @field_validator("keywords_zh", "keywords_en")
     @classmethod
     def _keywords(cls, v: list[str]) -> list[str]:
-        cleaned = [k.strip() for k in v]
-        if any(not k or len(k) > 100 for k in cleaned):
-            raise ValueError("keywords are 1–100 characters")
-        return cleaned
+        return clean_keywords(v)
 
 
 class DatasetCreate(DatasetFields):

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from digiplus.core.api.inputs import StrictInput
-from digiplus.data.schemas import check_codes
+from digiplus.data.schemas import check_codes, clean_keywords
 from digiplus.data.vocab import FORMATS, FREQUENCIES, THEMES
 
 MemberRole = Literal["agency", "association", "data_supplier", "data_user"]
@@ -179,10 +179,7 @@ class DemandFields(StrictInput):
     @field_validator("keywords_zh", "keywords_en")
     @classmethod
     def _keywords(cls, v: list[str]) -> list[str]:
-        cleaned = [k.strip() for k in v]
-        if any(not k or len(k) > 100 for k in cleaned):
-            raise ValueError("keywords are 1–100 characters")
-        return cleaned
+        return clean_keywords(v)
 
 
 class DemandCreate(DemandFields):
