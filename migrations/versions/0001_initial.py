@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 16:03:49.665310
+Create Date: 2026-12-01 17:05:16.946924
 """
 
 from __future__ import annotations
@@ -52,6 +52,15 @@ def upgrade() -> None:
     with op.batch_alter_table("audit_entries", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_entries_org_id"), ["org_id"], unique=False)
 
+    op.create_table(
+        "event_consumer_cursors",
+        sa.Column("consumer", sa.String(length=80), nullable=False),
+        sa.Column("last_created", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_event_id", sa.String(length=40), nullable=True),
+        sa.Column("handled", sa.Integer(), nullable=False),
+        sa.Column("updated", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", name=op.f("pk_event_consumer_cursors")),
+    )
     op.create_table(
         "idempotency_keys",
         sa.Column("id", sa.String(), nullable=False),
@@ -277,6 +286,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_events_dispatched_at"), ["dispatched_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_events_org_id"), ["org_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_events_type"), ["type"], unique=False)
+        batch_op.create_index("ix_events_type_created_id", ["type", "created", "id"], unique=False)
 
     op.create_table(
         "ledger_accounts",
@@ -1370,6 +1380,7 @@ def downgrade() -> None:
     op.drop_table("memberships")
     op.drop_table("ledger_accounts")
     with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.drop_index("ix_events_type_created_id")
         batch_op.drop_index(batch_op.f("ix_events_type"))
         batch_op.drop_index(batch_op.f("ix_events_org_id"))
         batch_op.drop_index(batch_op.f("ix_events_dispatched_at"))
@@ -1412,6 +1423,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_idempotency_keys_created"))
 
     op.drop_table("idempotency_keys")
+    op.drop_table("event_consumer_cursors")
     with op.batch_alter_table("audit_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_entries_org_id"))
 

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = 14 * 24 * 3600
     worker_enabled: bool = True
     worker_poll_seconds: float = 1.0
+    consumer_lag_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="PostgreSQL: outbox consumers leave events younger than this for the next run (core/events/consumers.py)",
+    )
     webhook_timeout_seconds: float = 10.0
     webhook_max_attempts: int = 8
     # payments (docs/payments.md)
