@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 17:05:16.946924
+Create Date: 2026-12-01 17:08:00.480197
 """
 
 from __future__ import annotations
@@ -119,6 +119,19 @@ def upgrade() -> None:
             sqlite_where=sa.text("expires_at IS NOT NULL"),
             postgresql_where=sa.text("expires_at IS NOT NULL"),
         )
+
+    op.create_table(
+        "login_failures",
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("email_digest", sa.String(length=64), nullable=False),
+        sa.Column("ip", sa.String(length=45), nullable=True),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_failures")),
+    )
+    with op.batch_alter_table("login_failures", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_login_failures_created"), ["created"], unique=False)
+        batch_op.create_index(batch_op.f("ix_login_failures_email_digest"), ["email_digest"], unique=False)
+        batch_op.create_index(batch_op.f("ix_login_failures_ip"), ["ip"], unique=False)
 
     op.create_table(
         "organizations",
@@ -1409,6 +1422,12 @@ def downgrade() -> None:
     op.drop_table("users")
     op.drop_table("payments_fee_plans")
     op.drop_table("organizations")
+    with op.batch_alter_table("login_failures", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_login_failures_ip"))
+        batch_op.drop_index(batch_op.f("ix_login_failures_email_digest"))
+        batch_op.drop_index(batch_op.f("ix_login_failures_created"))
+
+    op.drop_table("login_failures")
     with op.batch_alter_table("ledger_transfers", schema=None) as batch_op:
         batch_op.drop_index(
             "ix_ledger_transfers_open_expiry",

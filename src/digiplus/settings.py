@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     )
 
     session_max_age_seconds: int = 14 * 24 * 3600
+    # login throttling (identity/throttle.py)
+    login_max_failures: int = Field(default=5, ge=1, description="wrong passwords per account before a lock")
+    login_max_failures_per_ip: int = Field(default=50, ge=1, description="wrong passwords per address before a lock")
+    login_failure_window_seconds: int = Field(default=900, ge=60, description="how long failures count (and lock)")
     worker_enabled: bool = True
     worker_poll_seconds: float = 1.0
     consumer_lag_seconds: float = Field(

@@ -20,6 +20,7 @@ PREFIXES = {
     "membership": "mem",
     "api_key": "key",
     "session": "ses",
+    "login_failure": "lgf",
     "event": "evt",
     "webhook_endpoint": "we",
     "webhook_delivery": "whd",

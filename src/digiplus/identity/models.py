@@ -88,3 +88,14 @@ class WebSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+
+
+class LoginFailure(Base):
+    """One wrong password (identity/throttle.py); kept for the throttling window only."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    email_digest: Mapped[str] = mapped_column(String(64), index=True)
+    ip: Mapped[str | None] = mapped_column(String(45), index=True)
+    created: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -25,6 +25,7 @@ from digiplus.core.errors import AuthenticationFailed, Conflict, NotFound, Permi
 from digiplus.core.ids import id_for
 from digiplus.core.permissions import ROLES, Role, require
 from digiplus.core.tenancy import get_owned, scoped
+from digiplus.identity import throttle
 from digiplus.identity.api_key_cache import api_key_cache
 from digiplus.identity.models import ApiKey, Membership, Organization, User, WebSession
 from digiplus.identity.schemas import ApiKeyCreate, OrganizationCreate, UserCreate
@@ -80,17 +81,25 @@ def create_user(session: Session, data: UserCreate) -> User:
     return user
 
 
-def authenticate_user(session: Session, email: str, password: str) -> User:
+def authenticate_user(session: Session, email: str, password: str, *, ip: str | None = None) -> User:
+    """The user with this email and password, or ``AuthenticationFailed``; ``LoginThrottled``
+    after too many failures for the account or the address (identity/throttle.py).
+
+    A failure is recorded in the caller's transaction: commit it even though this raises."""
+    throttle.check_login_allowed(session, email, ip)
     user = session.scalars(select(User).where(User.email == email.strip().lower())).one_or_none()
     if user is None or not user.is_active:
         _hasher.hash(password)  # spend the same time as a real check
+        throttle.record_login_failure(session, email, ip)
         raise AuthenticationFailed("Wrong email or password.", code="invalid_login")
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
+        throttle.record_login_failure(session, email, ip)
         raise AuthenticationFailed("Wrong email or password.", code="invalid_login") from None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
+    throttle.clear_login_failures(session, email)
     return user
 
 

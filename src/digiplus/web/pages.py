@@ -10,6 +10,7 @@ from starlette.responses import Response
 from digiplus.core.api.deps import SessionDep
 from digiplus.core.errors import AuthenticationFailed
 from digiplus.identity import service as identity
+from digiplus.identity.throttle import LoginThrottled
 from digiplus.settings import get_settings
 from digiplus.web import i18n, security
 from digiplus.web.deps import (
@@ -61,8 +62,17 @@ def login(
     next_path: NextField = "/",
 ) -> Response:
     target = security.safe_next(next_path)
+    ip = request.client.host if request.client else None
     try:
-        user = identity.authenticate_user(session, email, password)
+        user = identity.authenticate_user(session, email, password, ip=ip)
+    except LoginThrottled as exc:
+        locale = anonymous_page(request).locale
+        message = i18n.translate(locale, N_("Too many failed logins. Try again in %(minutes)s minutes."))
+        response = _login_form(
+            request, next_path=target, email=email, error=message % {"minutes": exc.minutes}, status_code=429
+        )
+        response.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return response
     except AuthenticationFailed:
         locale = anonymous_page(request).locale
         message = i18n.translate(locale, N_("Wrong email or password."))
