@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 17:08:00.480197
+Create Date: 2026-12-01 17:11:25.007096
 """
 
 from __future__ import annotations
@@ -470,7 +470,7 @@ def upgrade() -> None:
         sa.Column("url", sa.String(length=2048), nullable=False),
         sa.Column("description", sa.String(length=500), nullable=True),
         sa.Column("enabled_events", sa.JSON(), nullable=False),
-        sa.Column("secret", sa.String(length=100), nullable=False),
+        sa.Column("secret", sa.String(length=400), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("id", sa.String(), nullable=False),
         sa.Column("org_id", sa.String(), nullable=False),

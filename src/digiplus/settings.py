@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     )
     db_max_overflow: int = Field(default=10, ge=0, description="extra connections, closed when given back")
     secret_key: str = DEV_SECRET_KEY
+    secret_key_fallbacks: list[str] = Field(
+        default_factory=list, description="earlier secret keys: values sealed under them still open (core/sealed.py)"
+    )
     base_url: str = "http://127.0.0.1:8000"
 
     api_version: str = "2026-11-27"

@@ -266,6 +266,7 @@ def test_production_live_delivery_to_a_private_address_is_refused_without_connec
     endpoint = create(live, receiver.url, ["ping"])  # allowed in dev
     run_worker_until_idle(db)
     monkeypatch.setenv("DIGIPLUS_ENV", "production")
+    monkeypatch.setenv("DIGIPLUS_SECRET_KEY_FALLBACKS", json.dumps([get_settings().secret_key]))  # sealed under it
     monkeypatch.setenv("DIGIPLUS_SECRET_KEY", "y" * 40)
     get_settings.cache_clear()
     try:
@@ -396,6 +397,7 @@ def test_production_live_delivery_connects_to_the_checked_address_with_the_origi
 
     monkeypatch.setattr(delivery, "resolve_public", resolve)
     monkeypatch.setenv("DIGIPLUS_ENV", "production")
+    monkeypatch.setenv("DIGIPLUS_SECRET_KEY_FALLBACKS", json.dumps([get_settings().secret_key]))  # sealed under it
     monkeypatch.setenv("DIGIPLUS_SECRET_KEY", "z" * 40)
     get_settings.cache_clear()
     try:

@@ -32,7 +32,16 @@ from digiplus.core.db import Database, utcnow
 from digiplus.core.events.models import Event
 from digiplus.core.events.service import serialize_event
 from digiplus.core.ids import id_for
-from digiplus.core.webhooks.models import FAILED, PENDING, SUCCEEDED, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from digiplus.core.sealed import CannotUnseal, unseal
+from digiplus.core.webhooks.models import (
+    FAILED,
+    PENDING,
+    SECRET_PURPOSE,
+    SUCCEEDED,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from digiplus.core.webhooks.ssrf import UnsafeURL, guard_applies, pinned_request_target, resolve_public
 from digiplus.core.worker import task
 from digiplus.settings import get_settings
@@ -124,7 +133,7 @@ class _Job:
     number: int
     event_id: str
     url: str
-    secret: str
+    secret: str  # sealed (core/sealed.py); opened only to sign
     livemode: bool
     payload: str
 
@@ -186,7 +195,7 @@ def _post(job: _Job, sent_at: datetime, timeout: float) -> tuple[int, str | None
         "user-agent": USER_AGENT,
         "webhook-id": job.event_id,
         "webhook-timestamp": str(int(sent_at.timestamp())),
-        "webhook-signature": Webhook(job.secret).sign(job.event_id, sent_at, job.payload),
+        "webhook-signature": Webhook(unseal(job.secret, SECRET_PURPOSE)).sign(job.event_id, sent_at, job.payload),
     }
     if not guard_applies(job.livemode):
         return _exchange(_client(), job.url, job.payload, headers, {}, timeout)
@@ -228,6 +237,8 @@ def _send(job: _Job) -> _Outcome:
         error = f"timed out after {timeout:g} s"
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"
+    except CannotUnseal as exc:
+        error = f"cannot sign: {exc}"
     except Exception as exc:  # a bad URL or secret must fail this attempt, not the worker
         log.exception("webhook_send_failed", delivery=job.delivery_id)
         error = f"{type(exc).__name__}: {exc}"

@@ -13,6 +13,9 @@ from digiplus.core.tenancy import OrgOwned
 PENDING, SUCCEEDED, FAILED = "pending", "succeeded", "failed"
 
 
+SECRET_PURPOSE = "webhook_secret"  # noqa: S105 -- the sealing purpose (core/sealed.py), not a secret
+
+
 class WebhookEndpoint(OrgOwned, Base):
     __tablename__ = "webhook_endpoints"
     __object_name__ = "webhook_endpoint"
@@ -20,8 +23,8 @@ class WebhookEndpoint(OrgOwned, Base):
     url: Mapped[str] = mapped_column(String(2048))
     description: Mapped[str | None] = mapped_column(String(500))
     enabled_events: Mapped[list[str]] = mapped_column(JSON)
-    # Needed in clear to sign (HMAC); shown to the user once, at creation.
-    secret: Mapped[str] = mapped_column(String(100))
+    # Sealed at rest (core/sealed.py): opened only to sign (HMAC); shown to the user once, at creation.
+    secret: Mapped[str] = mapped_column(String(400))
     status: Mapped[str] = mapped_column(String(12), default="enabled")
 
     deliveries: Mapped[list[WebhookDelivery]] = relationship(

@@ -20,8 +20,9 @@ from digiplus.core.events import emit, register_event_type
 from digiplus.core.events.models import Event
 from digiplus.core.ids import id_for
 from digiplus.core.permissions import require
+from digiplus.core.sealed import seal
 from digiplus.core.tenancy import get_owned, scoped
-from digiplus.core.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from digiplus.core.webhooks.models import SECRET_PURPOSE, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from digiplus.core.webhooks.schemas import WebhookEndpointCreate
 from digiplus.core.webhooks.serializers import endpoint_public
 from digiplus.core.webhooks.ssrf import UnsafeURL, guard_applies, resolve_public
@@ -54,7 +55,7 @@ def create_endpoint(session: Session, caller: Caller, data: WebhookEndpointCreat
         url=data.url,
         description=data.description,
         enabled_events=list(data.enabled_events),
-        secret=secret,
+        secret=seal(secret, SECRET_PURPOSE),
         status="enabled",
     )
     session.add(endpoint)
