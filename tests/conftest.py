@@ -50,6 +50,9 @@ def database(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterat
     os.environ["DIGIPLUS_WORKER_ENABLED"] = "false"
     os.environ["DIGIPLUS_LOG_JSON"] = "false"
     os.environ["DIGIPLUS_LOG_LEVEL"] = "WARNING"
+    # Every anonymous test request comes from one address ("testclient"), far faster than a
+    # visitor: tests of the anonymous limit itself lower it (tests/core/test_api_conventions.py).
+    os.environ.setdefault("DIGIPLUS_ANONYMOUS_RATE_LIMIT", "100000/second")
     get_settings.cache_clear()
     load_models()
     db = Database(url)

@@ -54,6 +54,7 @@ def _exercise(
 def _generous_rate_limit(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Generated requests arrive faster than a client would; 429s would hide the operations' own answers."""
     monkeypatch.setenv("DIGIPLUS_RATE_LIMIT", "100000/second")
+    monkeypatch.setenv("DIGIPLUS_ANONYMOUS_RATE_LIMIT", "100000/second")
     get_settings.cache_clear()
     yield
     monkeypatch.undo()

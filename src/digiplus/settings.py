@@ -35,6 +35,9 @@ class Settings(BaseSettings):
 
     api_version: str = "2026-11-27"
     rate_limit: str = Field(default="100/second", description="per API key, `limits` syntax")
+    anonymous_rate_limit: str = Field(
+        default="20/second", description="per client address, for public reads without a key (`limits` syntax)"
+    )
     rate_limit_storage: str = "memory://"
     max_body_bytes: int = 1_048_576
     idempotency_ttl_hours: int = 24

@@ -334,6 +334,22 @@ def test_rate_limit_is_429_per_key(
     assert first.get("/v1/account").status_code == 429
 
 
+def test_anonymous_public_reads_are_limited_per_address(client: Any, api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIGIPLUS_ANONYMOUS_RATE_LIMIT", "2/minute")
+    get_settings.cache_clear()
+    reset_rate_limits()
+    try:
+        assert [client.get("/v1/datasets").status_code for _ in range(2)] == [200, 200]
+        refused = client.get("/v1/datasets")
+        assert refused.status_code == 429
+        assert "no API key" in error_of(refused)["message"]
+        assert api.get("/v1/datasets").status_code == 200  # a key has its own, higher limit
+    finally:
+        monkeypatch.delenv("DIGIPLUS_ANONYMOUS_RATE_LIMIT")
+        get_settings.cache_clear()
+        reset_rate_limits()
+
+
 # --- pagination ---------------------------------------------------------------
 
 

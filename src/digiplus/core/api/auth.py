@@ -55,6 +55,15 @@ async def get_api_caller(
 ApiCaller = Annotated[Caller, Depends(get_api_caller)]
 
 
+async def get_optional_api_caller(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Caller | None:
+    """For public reads: None for an anonymous request (rate-limited per client address, at the
+    lower ``anonymous_rate_limit``); a key that is sent must be valid (401 otherwise)."""
+    if credentials is None or not credentials.credentials:
+        await check_rate_limit(request.client.host if request.client else "unknown", anonymous=True)
+        return None
+    return await get_api_caller(request, credentials)
+
+
 def requires(permission: str) -> Any:
     """A dependency returning the caller, or 403 ``permission_error`` without ``permission``."""
 

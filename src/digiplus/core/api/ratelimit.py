@@ -85,17 +85,23 @@ def _shared_hit(rate_limit: str, storage_uri: str, identity: str) -> float | Non
     return reset_at - time.time()
 
 
-async def check_rate_limit(identity: str) -> None:
-    """Count one request of ``identity``; raise ``RateLimited`` (429, ``Retry-After``) over the limit."""
+async def check_rate_limit(identity: str, *, anonymous: bool = False) -> None:
+    """Count one request of ``identity``; raise ``RateLimited`` (429, ``Retry-After``) over the limit.
+
+    ``anonymous`` requests (no API key; ``identity`` is the client address) count against
+    the lower ``anonymous_rate_limit``."""
     settings = get_settings()
+    rate_limit = settings.anonymous_rate_limit if anonymous else settings.rate_limit
+    identity = f"anon:{identity}" if anonymous else identity
     if settings.rate_limit_storage == "memory://":
-        wait = _local(settings.rate_limit).hit(identity)
+        wait = _local(rate_limit).hit(identity)
     else:
-        wait = await run_in_threadpool(_shared_hit, settings.rate_limit, settings.rate_limit_storage, identity)
+        wait = await run_in_threadpool(_shared_hit, rate_limit, settings.rate_limit_storage, identity)
     if wait is not None:
         retry = max(1, math.ceil(wait))
+        who = "this address (no API key)" if anonymous else "this key"
         raise RateLimited(
-            f"Too many requests for this key (limit {settings.rate_limit}); retry in {retry} s.",
+            f"Too many requests for {who} (limit {rate_limit}); retry in {retry} s.",
             headers={"Retry-After": str(retry)},
         )
 

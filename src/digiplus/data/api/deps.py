@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from digiplus.core.api.auth import get_api_caller, requires
+from digiplus.core.api.auth import get_optional_api_caller, requires
 from digiplus.core.context import Caller
 from digiplus.core.permissions import grant
 
@@ -25,10 +25,8 @@ async def get_optional_caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_optional_bearer)],
 ) -> Caller | None:
-    """None for an anonymous request; a key that is sent must be valid (401 otherwise)."""
-    if credentials is None or not credentials.credentials:
-        return None
-    return await get_api_caller(request, credentials)
+    """None for an anonymous request (rate-limited per address); a sent key must be valid (401 otherwise)."""
+    return await get_optional_api_caller(request, credentials)
 
 
 MaybeCaller = Annotated[Caller | None, Depends(get_optional_caller)]
