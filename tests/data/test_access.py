@@ -22,11 +22,13 @@ def world(api_for: Any, make_org: Any) -> dict[str, Any]:
     publisher_org = make_org("臺北市政府交通局", "agency")
     publisher = api_for(publisher_org, live=True)
     other = api_for(make_org("Another Co", "enterprise"), live=True)
+    founded = publisher.post("/v1/alliances", json={"name_en": "Parking data club", "role": "agency"})
+    assert founded.status_code == 200, founded.text
     made = {
         "public": make_dataset(publisher, title_zh="公開停車場資料")["id"],
         "restricted": make_dataset(publisher, title_zh="內部停車場資料", access_rights="restricted")["id"],
         "alliance": make_dataset(
-            publisher, title_zh="聯盟停車場資料", access_rights="alliance", access_alliance_id="all_01TEST"
+            publisher, title_zh="聯盟停車場資料", access_rights="alliance", access_alliance_id=founded.json()["id"]
         )["id"],
     }
     for dataset_id in made.values():

@@ -54,7 +54,14 @@ def test_dataset_shape_series_and_api_distribution(api: ApiClient, db: Database)
 
 def test_update_changes_only_given_fields_and_checks_access(api: ApiClient, api_for: Any) -> None:
     ds = make_dataset(api)
-    r = api.post(f"/v1/datasets/{ds['id']}", json={"access_rights": "alliance", "access_alliance_id": "all_01X"})
+    outsider = api.post(f"/v1/datasets/{ds['id']}", json={"access_rights": "alliance", "access_alliance_id": "all_01X"})
+    assert outsider.status_code == 422
+    assert (outsider.json()["error"]["code"], outsider.json()["error"]["param"]) == (
+        "alliance_not_member",
+        "access_alliance_id",
+    )
+    alliance = api.post("/v1/alliances", json={"name_en": "Parking data club", "role": "agency"}).json()["id"]
+    r = api.post(f"/v1/datasets/{ds['id']}", json={"access_rights": "alliance", "access_alliance_id": alliance})
     assert r.status_code == 200, r.text
     assert (r.json()["access_rights"], r.json()["title"]["zh-TW"]) == ("alliance", DATASET["title_zh"])
     r = api.post(f"/v1/datasets/{ds['id']}", json={"access_rights": "public"})

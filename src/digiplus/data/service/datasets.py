@@ -24,7 +24,7 @@ from digiplus.data.schemas import (
     SeriesCreate,
     _check_access,
 )
-from digiplus.data.service.access import get_visible_dataset, visible_datasets
+from digiplus.data.service.access import get_visible_dataset, member_alliance_ids, visible_datasets
 from digiplus.data.service.search import index_dataset
 from digiplus.data.vocab import FORMATS
 
@@ -36,8 +36,19 @@ def _check_series(session: Session, caller: Caller, series_id: str | None) -> No
         get_owned(session, DatasetSeries, series_id, caller, param="series_id")
 
 
+def _check_alliance_member(session: Session, caller: Caller, alliance_id: str | None) -> None:
+    """Only an active member may share a dataset with an alliance."""
+    if alliance_id is not None and alliance_id not in member_alliance_ids(session, caller):
+        raise ValidationFailed(
+            f"Your organization is not an active member of alliance {alliance_id}.",
+            param="access_alliance_id",
+            code="alliance_not_member",
+        )
+
+
 def create_dataset(session: Session, caller: Caller, body: DatasetCreate) -> Dataset:
     _check_series(session, caller, body.series_id)
+    _check_alliance_member(session, caller, body.access_alliance_id)
     now = utcnow()
     dataset = Dataset(
         id=id_for("dataset"),
@@ -78,6 +89,8 @@ def update_dataset(session: Session, caller: Caller, dataset_id: str, body: Data
         _check_access(merged["access_rights"], merged["access_alliance_id"])
     except ValueError as exc:
         raise ValidationFailed(str(exc), param="access_alliance_id") from None
+    if merged["access_alliance_id"] != dataset.access_alliance_id:
+        _check_alliance_member(session, caller, merged["access_alliance_id"])
     if merged["temporal_start"] and merged["temporal_end"] and merged["temporal_end"] < merged["temporal_start"]:
         raise ValidationFailed("temporal_end is before temporal_start.", param="temporal_end")
     if not (str(merged["title_zh"]).strip() or str(merged["title_en"]).strip()):
