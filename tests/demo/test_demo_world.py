@@ -79,7 +79,9 @@ def test_demo_logins_use_the_documented_password(db: Database) -> None:
         assert identity.membership_role(session, user.id, build_demo_world(session).merchant.id) == "owner"
 
 
-def test_printed_test_key_works_and_each_run_prints_a_new_one(db: Database, client: Any) -> None:
+def test_printed_test_key_works_and_each_run_prints_a_new_one(
+    db: Database, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from digiplus.cli import app
 
     runner = CliRunner()
@@ -90,8 +92,11 @@ def test_printed_test_key_works_and_each_run_prints_a_new_one(db: Database, clie
     assert "stall@oyster.example" in first.output
     secret = re.findall(r"sk_test_[A-Za-z0-9_\-]+", first.output)[0]
 
-    second = runner.invoke(app, ["demo", "--no-serve", "--scale", "0.02"])
+    served: list[dict[str, Any]] = []
+    monkeypatch.setattr("digiplus.cli.serve", lambda **options: served.append(options))
+    second = runner.invoke(app, ["demo", "--scale", "0.02"])  # serves: with real option values, not typer's
     assert second.exit_code == 0, second.output
+    assert served == [{"host": "127.0.0.1", "port": 8000, "worker": True, "workers": 1}]
     assert "nothing duplicated" in second.output
     assert re.findall(r"sk_test_[A-Za-z0-9_\-]+", second.output)[0] != secret
 

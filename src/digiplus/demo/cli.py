@@ -35,7 +35,7 @@ def demo(
     if serve:
         from digiplus.cli import serve as serve_command
 
-        serve_command(host=host, port=port, worker=True)
+        serve_command(host=host, port=port, worker=True, workers=1)
 
 
 def print_welcome(
