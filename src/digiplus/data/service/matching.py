@@ -21,6 +21,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, insert, or_, select
@@ -95,30 +96,48 @@ def stale_dataset_ids(session: Session, *, force: bool = False, limit: int | Non
     return list(session.scalars(stmt.limit(limit) if limit else stmt))
 
 
-def embed_datasets(session: Session, dataset_ids: list[str]) -> int:
-    """Compute and store the embeddings of these datasets (replacing older ones)."""
+def compute_embeddings(session: Session, dataset_ids: list[str]) -> list[dict[str, Any]]:
+    """The embedding rows of these datasets, computed from what the session reads (no writes:
+    run it in a read session, so the slow encoder never holds SQLite's write lock)."""
     if not dataset_ids:
-        return 0
+        return []
     datasets = list(session.scalars(select(Dataset).where(Dataset.id.in_(dataset_ids))))
     columns = _column_names(session, [d.id for d in datasets])
     vectors = get_encoder().encode([dataset_text(d, columns[d.id]) for d in datasets])
-    session.execute(delete(DatasetEmbedding).where(DatasetEmbedding.dataset_id.in_([d.id for d in datasets])))
     now = utcnow()
-    session.execute(
-        insert(DatasetEmbedding),
-        [
-            {
-                "dataset_id": d.id,
-                "model": MODEL_NAME,
-                "dimensions": int(v.shape[0]),
-                "vector": to_bytes(v),
-                "source_modified": d.modified,
-                "updated": now,
-            }
-            for d, v in zip(datasets, vectors, strict=True)
-        ],
-    )
-    return len(datasets)
+    return [
+        {
+            "dataset_id": d.id,
+            "model": MODEL_NAME,
+            "dimensions": int(v.shape[0]),
+            "vector": to_bytes(v),
+            "source_modified": d.modified,  # a later edit makes it stale again: recomputed next round
+            "updated": now,
+        }
+        for d, v in zip(datasets, vectors, strict=True)
+    ]
+
+
+def store_embeddings(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Replace the stored embeddings of these datasets (a short write)."""
+    if not rows:
+        return 0
+    session.execute(delete(DatasetEmbedding).where(DatasetEmbedding.dataset_id.in_([r["dataset_id"] for r in rows])))
+    session.execute(insert(DatasetEmbedding), rows)
+    return len(rows)
+
+
+def embed_datasets(session: Session, dataset_ids: list[str]) -> int:
+    """Compute and store the embeddings of these datasets (replacing older ones), in this session."""
+    return store_embeddings(session, compute_embeddings(session, dataset_ids))
+
+
+def _embed_batch(db: Database, dataset_ids: list[str]) -> int:
+    """Encode in a read session, then write in a short transaction of its own."""
+    with db.read_session() as session:
+        rows = compute_embeddings(session, dataset_ids)
+    with db.session() as session:
+        return store_embeddings(session, rows)
 
 
 def refresh_embeddings(
@@ -130,12 +149,11 @@ def refresh_embeddings(
 ) -> int:
     """(Re)compute stale embeddings (every one with ``force``), one transaction per batch, so a
     long run keeps what it did; ``on_progress(done, total)`` after each batch."""
-    with db.session() as session:
+    with db.read_session() as session:
         ids = stale_dataset_ids(session, force=force)
     done = 0
     for start in range(0, len(ids), batch):
-        with db.session() as session:
-            done += embed_datasets(session, ids[start : start + batch])
+        done += _embed_batch(db, ids[start : start + batch])
         if on_progress is not None:
             on_progress(done, len(ids))
     return done
@@ -143,10 +161,11 @@ def refresh_embeddings(
 
 @task("data.embeddings")
 def embeddings_task(db: Database) -> int:
-    """The worker's share: up to WORKER_BATCH stale dataset embeddings per round."""
-    with db.session() as session:
+    """The worker's share: up to WORKER_BATCH stale dataset embeddings per round, encoded
+    outside any write transaction (the encoder takes seconds; logins must not wait for it)."""
+    with db.read_session() as session:
         ids = stale_dataset_ids(session, limit=WORKER_BATCH)
-        return embed_datasets(session, ids)
+    return _embed_batch(db, ids) if ids else 0
 
 
 def _demand_vector(session: Session, demand: DataDemand) -> Vectors:
