@@ -154,4 +154,8 @@ def test_login_create_key_switch_to_zh_tw_and_see_it(server: str, seeded: str, d
         mobile.goto(f"{server}/")
         expect(mobile.get_by_role("heading", name="Platform modules")).to_be_visible()
         _shot(mobile, "09-dashboard-phone")
+        for path in ("/api-keys", "/webhooks", "/audit", "/team"):  # wide tables scroll inside, never the page
+            mobile.goto(f"{server}{path}")
+            assert mobile.evaluate("document.documentElement.scrollWidth") <= 390, path
+        _shot(mobile, "10-audit-phone")
         browser.close()
