@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 17:10:44.813197
+Create Date: 2026-12-01 17:22:34.955460
 """
 
 from __future__ import annotations

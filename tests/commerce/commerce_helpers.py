@@ -136,3 +136,45 @@ def tea_store(api_for: Callable[..., Any], make_org: Callable[..., str], *, duti
         "oolong_product": oolong,
         "cup_product": cup,
     }
+
+
+def funded_wallet(api: Any, amount: int, currency: str = "TWD") -> dict[str, Any]:
+    wallet = ok(api.post("/v1/wallets", json={"currency": currency}))
+    bank = ok(
+        api.post(
+            "/v1/bank_accounts",
+            json={"bank_code": "812", "account_number": "000123456789", "holder_name": "Buyer", "currency": currency},
+        )
+    )
+    ok(api.post("/v1/wallet_profile", json={"verification_level": 2}))
+    if amount:
+        ok(api.post(f"/v1/wallets/{wallet['id']}/topups", json={"bank_account": bank["id"], "amount": amount}))
+    return wallet
+
+
+JP_ADDRESS = {
+    "name": "Yamada Hanako",
+    "line1": "1-2-3 Shibuya",
+    "city": "Tokyo",
+    "postal_code": "150-0002",
+    "country": "JP",
+}
+
+
+def cart_with(api: Any, country: str, lines: list[tuple[str, int]]) -> dict[str, Any]:
+    cart = ok(api.post("/v1/commerce/carts", json={"country": country}))
+    for variant, quantity in lines:
+        ok(api.post(f"/v1/commerce/carts/{cart['id']}/lines", json={"variant": variant, "quantity": quantity}))
+    return ok(api.get(f"/v1/commerce/carts/{cart['id']}"))
+
+
+def check_out(api: Any, cart: dict[str, Any], address: dict[str, str] | None = None, **extra: Any) -> Any:
+    quote = cart["quote"]
+    body = {
+        "email": "buyer@example.jp",
+        "address": address or JP_ADDRESS,
+        "expected_total": quote["total"],
+        "currency": quote["currency"],
+        **extra,
+    }
+    return api.post(f"/v1/commerce/carts/{cart['id']}/checkout", json=body)

@@ -138,3 +138,48 @@ def as_lines(lines: list[LineInput]) -> dict[str, int]:
 
 def dump(body: BaseModel) -> dict[str, Any]:
     return body.model_dump(exclude_unset=True)
+
+
+class CartCreate(StrictInput):
+    country: str = Country
+    language: Lang | None = None
+
+
+class CartLineSet(StrictInput):
+    variant: str = Field(max_length=64)
+    quantity: int = Field(ge=0, le=999, description="0 removes the line")
+
+
+class AddressInput(StrictInput):
+    name: str = Field(max_length=200)
+    line1: str = Field(max_length=200)
+    line2: str | None = Field(default=None, max_length=200)
+    city: str = Field(max_length=200)
+    region: str | None = Field(default=None, max_length=200)
+    postal_code: str | None = Field(default=None, max_length=20)
+    country: str = Country
+    phone: str | None = Field(default=None, max_length=40)
+
+
+class CheckoutRequest(StrictInput):
+    email: str = Field(max_length=254)
+    address: AddressInput
+    expected_total: int = Field(ge=0, description="the total the buyer saw, minor units; the server's must match")
+    currency: str = Field(pattern=r"^[A-Za-z]{3}$")
+    shipping_option: str | None = Field(default=None, max_length=100)
+
+
+class FulfillmentCreate(StrictInput):
+    lines: dict[str, int] | None = Field(default=None, description="order line id → units; omitted: everything left")
+    carrier: str = Field(min_length=1, max_length=60)
+    tracking_number: str | None = Field(default=None, max_length=80)
+
+
+class OrderCancel(StrictInput):
+    reason: str | None = Field(default=None, max_length=40)
+
+
+class ReturnCreate(StrictInput):
+    lines: dict[str, int] | None = Field(default=None, description="order line id → units; omitted: everything shipped")
+    reason: str | None = Field(default=None, max_length=200)
+    restock: bool = True

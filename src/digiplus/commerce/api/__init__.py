@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from digiplus.commerce.api import catalogue, setup
+from digiplus.commerce.api import catalogue, orders, setup
 
 router = APIRouter()
 router.include_router(setup.router)
 router.include_router(catalogue.router)
+router.include_router(orders.router)
