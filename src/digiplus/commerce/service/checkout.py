@@ -199,7 +199,8 @@ def pay_from_wallet(
         raise InvalidRequest(
             "This checkout timed out and its items were released; check out again.", param="order", code="order_expired"
         )
-    assert order.payment_intent_id is not None
+    if order.payment_intent_id is None:
+        raise InvalidRequest("This order has no payment intent.", param="order", code="order_unexpected_state")
     attempt = payments.pay_from_wallet(
         session, payer, wallet_id, qr_payload=None, payment_intent=order.payment_intent_id, amount=None, fx_quote=None
     )

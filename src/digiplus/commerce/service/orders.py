@@ -192,7 +192,10 @@ def mark_delivered(session: Session, caller: Caller, order_id: str) -> Order:
 def _refund(session: Session, caller: Caller, order: Order, amount: int, *, final: bool) -> tuple[int, Any]:
     """Refund ``amount`` (order currency) through payments, in the settlement currency:
     ``round_half_up(settlement_amount × amount / total)``, or everything left when ``final``."""
-    assert order.payment_intent_id is not None
+    if order.payment_intent_id is None:
+        raise InvalidRequest(
+            "This order was never paid; there is nothing to refund.", param="order", code="order_unexpected_state"
+        )
     intent = payments.get_intent(session, caller, order.payment_intent_id)
     left = intent.amount_received - intent.amount_refunded
     if final:
