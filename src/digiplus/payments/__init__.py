@@ -3,6 +3,7 @@ fees, settlement, payouts and cross-border payments — every amount through the
 
 # The public surface other modules use (commerce pays orders through these).
 from digiplus.payments.models import PaymentIntent, Refund
+from digiplus.payments.qr import render_svg as qr_svg
 from digiplus.payments.service.counter import qr_payload_of
 from digiplus.payments.service.errors import PaymentDeclined
 from digiplus.payments.service.fx import rate_source
@@ -12,6 +13,7 @@ from digiplus.payments.service.merchants import profile_of as merchant_profile_o
 from digiplus.payments.service.paying import confirm as confirm_intent
 from digiplus.payments.service.paying import pay_from_wallet
 from digiplus.payments.service.refunds import create_refund
+from digiplus.payments.service.wallets import wallets_query
 
 __all__ = [
     "PaymentDeclined",
@@ -25,5 +27,7 @@ __all__ = [
     "merchant_profile_of",
     "pay_from_wallet",
     "qr_payload_of",
+    "qr_svg",
     "rate_source",
+    "wallets_query",
 ]
