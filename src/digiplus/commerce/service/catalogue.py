@@ -13,7 +13,7 @@ from digiplus.commerce.service.clusters import LANGUAGES
 from digiplus.commerce.service.stores import check_country, get_store
 from digiplus.core import audit
 from digiplus.core.context import Caller
-from digiplus.core.errors import Conflict, ValidationFailed
+from digiplus.core.errors import Conflict, NotFound, ValidationFailed
 from digiplus.core.ids import id_for
 from digiplus.core.money import to_minor
 from digiplus.core.tenancy import get_owned, object_base, scoped
@@ -233,3 +233,10 @@ def product_data(session: Session, p: Product) -> dict[str, Any]:
         "status": p.status,
         "variants": [variant_data(v, stock[v.id]) for v in variants],
     }
+
+
+def variant_by_sku(session: Session, caller: Caller, sku: str) -> Variant:
+    found = session.scalar(scoped(Variant, caller).where(Variant.sku == sku))
+    if found is None:
+        raise NotFound(f"No variant with SKU {sku!r}", param="sku")
+    return found
