@@ -497,7 +497,7 @@ def main() -> None:
         port = sock.getsockname()[1]
     env = {**os.environ, **_env(url, data_dir), "PYTHONPATH": str(ROOT / "src")}
     code = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import commerce; commerce.serve({port})"
-    server = subprocess.Popen([sys.executable, "-c", code], env=env)
+    server = subprocess.Popen([sys.executable, "-c", code], env=env)  # noqa: S603  (our own interpreter and code)
     base = f"http://127.0.0.1:{port}"
     try:
         import httpx
@@ -551,10 +551,10 @@ def main() -> None:
     print(f"commerce benchmark ({results['machine']['database']}, {os.cpu_count()} cpus)")
     print(f"{'workload':34} {'rate/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms/req':>10} {'fail':>5}")
     for name, r, rate_key in (
-        ("product page @%g/s" % args.rate, pp, "achieved_per_s"),
-        ("floor page @%g/s" % args.rate, fp, "achieved_per_s"),
-        ("checkout, %d clients" % args.clients, co, "per_s"),
-        ("floor write, %d clients" % args.clients, fw, "per_s"),
+        (f"product page @{args.rate:g}/s", pp, "achieved_per_s"),
+        (f"floor page @{args.rate:g}/s", fp, "achieved_per_s"),
+        (f"checkout, {args.clients} clients", co, "per_s"),
+        (f"floor write, {args.clients} clients", fw, "per_s"),
     ):
         print(
             f"{name:34} {r[rate_key]:9.1f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} {r['server_cpu_ms_per_request']:10.2f} {r['failures']:5d}"
