@@ -139,3 +139,16 @@ def test_import_rates_seeded_and_operator_only(api_for: Callable[..., Any], make
     assert saved["vat_rate"] == "8"
     assert ok(merchant_api.get("/v1/commerce/import_rates/JP"))["vat_rate"] == "8"
     error(operator.post("/v1/commerce/import_rates/JP", json={"vat_rate": "101"}), 422, "parameter_invalid")
+
+
+def test_price_list_of_a_market(api_for: Callable[..., Any], make_org: Callable[..., str]) -> None:
+    s = tea_store(api_for, make_org)
+    api = s["api"]
+    ok(api.post(f"/v1/commerce/markets/{s['west']['id']}/prices", json={"variant": s["cup"]["id"], "amount": "39.50"}))
+    listed = ok(api.get(f"/v1/commerce/markets/{s['west']['id']}/prices"))
+    assert listed["currency"] == "USD" and listed["pricing"]["adjustment_bps"] == 500
+    by_sku = {row["sku"]: (row["base_price"], row["price"], row["source"]) for row in listed["data"]}
+    # oolong: 450 / 29.20 × 1.05 = 16.18… → 16.99
+    assert by_sku == {"OOL-150": (45000, 1699, "converted"), "CUP-1": (120000, 3950, "fixed")}
+    other = api_for(make_org("Other"))
+    error(other.get(f"/v1/commerce/markets/{s['west']['id']}/prices"), 404, "resource_missing")

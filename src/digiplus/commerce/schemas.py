@@ -162,7 +162,7 @@ class AddressInput(StrictInput):
 
 
 class CheckoutRequest(StrictInput):
-    email: str = Field(max_length=254)
+    email: str = Field(max_length=200)
     address: AddressInput
     expected_total: int = Field(ge=0, description="the total the buyer saw, minor units; the server's must match")
     currency: str = Field(pattern=r"^[A-Za-z]{3}$")

@@ -70,6 +70,19 @@ def set_price(market_id: ObjectId, body: PriceSet, session: SessionDep, caller: 
     return {**markets.market_data(market), "prices": markets.fixed_prices(session, market.id)}
 
 
+@router.get("/markets/{market_id}/prices", response_model=Public, summary="The market's full price list")
+def price_list(market_id: ObjectId, session: SessionDep, caller: ApiCaller) -> dict[str, Any]:
+    market = markets.get_market(session, caller, market_id)
+    store = stores.get_store(session, caller)
+    return {
+        "object": "price_list",
+        "market": market.code,
+        "currency": market.currency,
+        "pricing": baskets.pricing_data(markets.pricing_rule(store, market)),
+        "data": markets.price_list(session, store, market),
+    }
+
+
 @router.post("/shipping_zones", response_model=Public, summary="Add a shipping zone with table rates")
 def create_zone(body: ZoneSave, session: SessionDep, caller: Writer) -> dict[str, Any]:
     return shipping.zone_data(shipping.save_zone(session, caller, None, dump(body)))

@@ -228,7 +228,7 @@ def place_order(
     session: SessionDep,
     page: OptionalPageDep,
     _csrf: CsrfDep,
-    email: Annotated[str, Form(max_length=254)],
+    email: Annotated[str, Form(max_length=200)],
     name: Annotated[str, Form(max_length=200)],
     line1: Annotated[str, Form(max_length=200)],
     city: Annotated[str, Form(max_length=200)],

@@ -104,8 +104,8 @@ def add_variant(session: Session, caller: Caller, product_id: str, fields: dict[
     if session.scalar(scoped(Variant, caller).where(Variant.sku == sku)) is not None:
         raise Conflict(f"A variant with sku {sku!r} exists.", param="sku", code="sku_taken")
     price = to_minor(str(fields.get("price", "")), store.base_currency, param="price")
-    if price <= 0:
-        raise ValidationFailed("price must be positive", param="price")
+    if not 0 < price <= 10**13:
+        raise ValidationFailed("price must be positive and at most 10^13 minor units", param="price")
     weight = fields.get("weight_grams")
     if isinstance(weight, bool) or not isinstance(weight, int) or weight <= 0:
         raise ValidationFailed("weight_grams is a positive integer", param="weight_grams")

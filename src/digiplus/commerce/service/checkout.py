@@ -74,7 +74,7 @@ def checkout(
     """Turn the (locked) cart into an order; returns it and the buyer's secret order token."""
     if cart.status != "open":
         raise InvalidRequest("This cart was checked out already.", param="cart", code="cart_closed")
-    if not re.fullmatch(EMAIL, email or ""):
+    if len(email or "") > 200 or not re.fullmatch(EMAIL, email or ""):
         raise ValidationFailed("email is not an e-mail address", param="email")
     clean = validate_address(address)
     cart.country = clean["country"]

@@ -23,6 +23,7 @@ from digiplus.core.money import currency, to_minor
 from digiplus.core.tenancy import get_owned, object_base, scoped
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,38}$")
+MAX_PRICE_MINOR = 10**13
 MARKET_FIELDS = (
     "name",
     "countries",
@@ -43,9 +44,12 @@ def _check_rate(value: str | None) -> str | None:
         rate = Decimal(str(value))
     except InvalidOperation:
         raise ValidationFailed(f"fx_rate {value!r} is not a number", param="fx_rate") from None
-    if not rate.is_finite() or rate <= 0:
-        raise ValidationFailed("fx_rate is a positive number (market units per base unit)", param="fx_rate")
-    return format(rate.normalize(), "f")
+    if not rate.is_finite() or rate <= 0 or rate > 10**9:
+        raise ValidationFailed("fx_rate is a positive number up to 1e9 (market units per base unit)", param="fx_rate")
+    text = format(rate.normalize(), "f")
+    if len(text) > 30:
+        raise ValidationFailed("fx_rate has too many digits (at most 30 characters)", param="fx_rate")
+    return text
 
 
 def _apply(session: Session, caller: Caller, market: Market, fields: dict[str, Any]) -> None:
@@ -175,8 +179,8 @@ def set_price(session: Session, caller: Caller, market_id: str, variant_id: str,
     minor = None
     if amount is not None:
         minor = to_minor(amount, market.currency, param="amount")
-        if minor <= 0:
-            raise ValidationFailed("amount must be positive", param="amount")
+        if not 0 < minor <= MAX_PRICE_MINOR:
+            raise ValidationFailed(f"amount must be positive and at most {MAX_PRICE_MINOR} minor units", param="amount")
         session.add(MarketPrice(market_id=market.id, variant_id=variant.id, amount=minor))
     session.flush()
     audit.record(
@@ -206,3 +210,27 @@ def market_data(m: Market) -> dict[str, Any]:
         "fx_rate": m.fx_rate,
         "active": m.active,
     }
+
+
+def price_list(session: Session, store: Store, market: Market) -> list[dict[str, Any]]:
+    """Every variant of the store priced into the market (fixed where the price list has it),
+    in one read of the base prices and one of the fixed prices (``reprice_all`` for the rest)."""
+    from digiplus.commerce.service.pricing import reprice_all
+
+    rows = session.execute(
+        select(Variant.id, Variant.sku, Variant.price)
+        .where(Variant.org_id == store.org_id, Variant.livemode == store.livemode)
+        .order_by(Variant.id)
+    ).all()
+    fixed = fixed_prices(session, market.id)
+    converted = reprice_all([r[2] for r in rows], pricing_rule(store, market))
+    return [
+        {
+            "variant": r[0],
+            "sku": r[1],
+            "base_price": r[2],
+            "price": fixed.get(r[0], price),
+            "source": "fixed" if r[0] in fixed else "converted",
+        }
+        for r, price in zip(rows, converted, strict=True)
+    ]
