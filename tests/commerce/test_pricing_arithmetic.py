@@ -133,3 +133,10 @@ def test_longest_hs_prefix_wins() -> None:
     assert duty_rate_for(rates, "090230") == Decimal("3.2")
     assert duty_rate_for(rates, "091010") == Decimal(0)
     assert duty_rate_for(rates, "691200") == Decimal(4)
+
+
+def test_home_currency_market_with_a_manual_rate_is_converted() -> None:
+    same = Rate(Decimal(1), "same currency", None)
+    assert market_price(45000, rule("TWD", same)).amount == 45000
+    assert market_price(45000, rule("TWD", Rate(Decimal("1.1"), "manual", None))).amount == 49500
+    assert market_price(45000, rule("TWD", same, "nearest_10", adj=333)).amount == 46000  # 464.985 → 460

@@ -123,7 +123,12 @@ def market_price(base_minor: int, rule: PricingRule, fixed: int | None = None) -
     """The price of one unit in the market: the fixed price when there is one, else converted and rounded."""
     if fixed is not None:
         return MarketPrice(fixed, rule.currency, "fixed")
-    if rule.currency == rule.base_currency and rule.adjustment_bps == 0 and rule.rounding == "minor":
+    if (
+        rule.currency == rule.base_currency
+        and rule.rate.value == 1
+        and rule.adjustment_bps == 0
+        and rule.rounding == "minor"
+    ):
         return MarketPrice(base_minor, rule.currency, "converted")
     return MarketPrice(
         round_major(converted_major(base_minor, rule), rule.rounding, rule.currency), rule.currency, "converted"
