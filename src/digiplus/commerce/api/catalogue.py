@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 
 from digiplus.commerce.api.deps import Writer
 from digiplus.commerce.models import Product
 from digiplus.commerce.schemas import List, ProductSave, Public, StockSet, VariantCreate, dump
-from digiplus.commerce.service import catalogue
+from digiplus.commerce.service import catalogue, images
 from digiplus.core.api.auth import ApiCaller
 from digiplus.core.api.deps import SessionDep
 from digiplus.core.api.pagination import ListParamsDep, paginate
@@ -63,3 +63,14 @@ def set_stock(variant_id: ObjectId, body: StockSet, session: SessionDep, caller:
         "on_hand": level.on_hand,
         "reserved": level.reserved,
     }
+
+
+@router.post("/products/{product_id}/images", response_model=Public, summary="Upload a product photo into the lake")
+def upload_image(
+    product_id: ObjectId,
+    session: SessionDep,
+    caller: Writer,
+    file: Annotated[UploadFile, File(description="PNG, JPEG or WebP, at most 5 MB")],
+    alt: Annotated[str, Form(max_length=200)] = "",
+) -> dict[str, Any]:
+    return catalogue.product_data(session, images.upload_image(session, caller, product_id, file.file, alt))

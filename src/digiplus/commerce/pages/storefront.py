@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from digiplus import payments
 from digiplus.commerce.models import Cart, Order
-from digiplus.commerce.service import baskets, carts, checkout, storefront
+from digiplus.commerce.service import baskets, carts, checkout, images, storefront
 from digiplus.commerce.service.shop_text import t
 from digiplus.core.api.deps import SessionDep
 from digiplus.core.context import Caller
@@ -335,6 +335,19 @@ def refresh_order(slug: Slug, order_id: OrderId, request: Request, session: Sess
     order = _order(session, request, shop, order_id, lock=True)
     checkout.sync_payment(session, shop.store, order)
     return RedirectResponse(f"/shop/{slug}/orders/{order_id}", status_code=303)
+
+
+@router.get("/shop/media/{org_id}/{product_id}/{name}")
+def product_image(
+    org_id: Annotated[str, Path(pattern=r"^org_[0-9A-Z]{26}$")],
+    product_id: Annotated[str, Path(pattern=r"^prod_[0-9A-Z]{26}$")],
+    name: Annotated[str, Path(pattern=r"^[0-9a-f]{64}\.(png|jpg|webp)$")],
+    session: SessionDep,
+) -> Response:
+    handle, media_type = images.open_image(session, org_id, product_id, name)
+    with handle:
+        body = handle.read()
+    return Response(body, media_type=media_type, headers={"Cache-Control": "public, max-age=31536000, immutable"})
 
 
 @router.get("/clusters/{cluster}")
