@@ -503,7 +503,7 @@ def main() -> None:
         page = "/shop/bench-tea/p/tea-7?lang=ja&country=JP"
         for path in (page, "/bench/floor"):  # warm up
             for _ in range(50):
-                httpx.get(base + path)
+                httpx.get(base + path, timeout=60)
         results: dict[str, Any] = {
             "machine": {
                 "cpus": os.cpu_count(),
