@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 17:11:25.007096
+Create Date: 2026-12-01 18:24:06.376791
 """
 
 from __future__ import annotations
@@ -52,6 +52,24 @@ def upgrade() -> None:
     with op.batch_alter_table("audit_entries", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_entries_org_id"), ["org_id"], unique=False)
 
+    op.create_table(
+        "commerce_import_rates",
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("tax_name", sa.String(length=40), nullable=False),
+        sa.Column("vat_rate", sa.String(length=12), nullable=False),
+        sa.Column("vat_de_minimis", sa.BigInteger(), nullable=False),
+        sa.Column("duty_rate", sa.String(length=12), nullable=False),
+        sa.Column("duty_de_minimis", sa.BigInteger(), nullable=False),
+        sa.Column("threshold_currency", sa.String(length=3), nullable=False),
+        sa.Column("duty_by_hs", sa.JSON(), nullable=False),
+        sa.Column("note", sa.String(length=300), nullable=True),
+        sa.Column("source", sa.String(length=1000), nullable=False),
+        sa.Column("as_of", sa.String(length=10), nullable=False),
+        sa.Column("updated", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.String(length=40), nullable=True),
+        sa.PrimaryKeyConstraint("country", "livemode", name=op.f("pk_commerce_import_rates")),
+    )
     op.create_table(
         "event_consumer_cursors",
         sa.Column("consumer", sa.String(length=80), nullable=False),
@@ -188,6 +206,117 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_api_keys_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "commerce_carts",
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("buyer_org_id", sa.String(), nullable=True),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("language", sa.String(length=8), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("lines", sa.JSON(), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["buyer_org_id"], ["organizations.id"], name=op.f("fk_commerce_carts_buyer_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(["org_id"], ["organizations.id"], name=op.f("fk_commerce_carts_org_id_organizations")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_commerce_carts")),
+    )
+    with op.batch_alter_table("commerce_carts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_commerce_carts_org_id"), ["org_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_commerce_carts_token_hash"), ["token_hash"], unique=False)
+
+    op.create_table(
+        "commerce_markets",
+        sa.Column("code", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("cluster", sa.String(length=20), nullable=True),
+        sa.Column("countries", sa.JSON(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("languages", sa.JSON(), nullable=False),
+        sa.Column("adjustment_bps", sa.Integer(), nullable=False),
+        sa.Column("rounding", sa.String(length=20), nullable=False),
+        sa.Column("fx_rate", sa.String(length=40), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_commerce_markets_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_commerce_markets")),
+        sa.UniqueConstraint("org_id", "livemode", "code", name="uq_commerce_markets_code"),
+    )
+    with op.batch_alter_table("commerce_markets", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_commerce_markets_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "commerce_products",
+        sa.Column("handle", sa.String(length=80), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("translations", sa.JSON(), nullable=False),
+        sa.Column("hs_code", sa.String(length=10), nullable=False),
+        sa.Column("origin_country", sa.String(length=2), nullable=False),
+        sa.Column("images", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_commerce_products_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_commerce_products")),
+        sa.UniqueConstraint("org_id", "livemode", "handle", name="uq_commerce_products_handle"),
+    )
+    with op.batch_alter_table("commerce_products", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_commerce_products_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "commerce_shipping_zones",
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("countries", sa.JSON(), nullable=False),
+        sa.Column("rest_of_world", sa.Boolean(), nullable=False),
+        sa.Column("carrier", sa.String(length=40), nullable=False),
+        sa.Column("rates", sa.JSON(), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_commerce_shipping_zones_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_commerce_shipping_zones")),
+    )
+    with op.batch_alter_table("commerce_shipping_zones", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_commerce_shipping_zones_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "commerce_stores",
+        sa.Column("slug", sa.String(length=60), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("tagline", sa.String(length=300), nullable=True),
+        sa.Column("base_currency", sa.String(length=3), nullable=False),
+        sa.Column("origin_country", sa.String(length=2), nullable=False),
+        sa.Column("default_language", sa.String(length=8), nullable=False),
+        sa.Column("duties_mode", sa.String(length=3), nullable=False),
+        sa.Column("clusters", sa.JSON(), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["org_id"], ["organizations.id"], name=op.f("fk_commerce_stores_org_id_organizations")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_commerce_stores")),
+        sa.UniqueConstraint("org_id", "livemode", name="uq_commerce_stores_org_mode"),
+        sa.UniqueConstraint("slug", "livemode", name="uq_commerce_stores_slug_mode"),
+    )
+    with op.batch_alter_table("commerce_stores", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_commerce_stores_org_id"), ["org_id"], unique=False)
 
     op.create_table(
         "data_alliances",
@@ -483,6 +612,81 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("webhook_endpoints", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_webhook_endpoints_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "commerce_orders",
+        sa.Column("number", sa.String(length=20), nullable=False),
+        sa.Column("status", sa.String(length=24), nullable=False),
+        sa.Column("cart_id", sa.String(length=40), nullable=True),
+        sa.Column("market_id", sa.String(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("language", sa.String(length=8), nullable=False),
+        sa.Column("email", sa.String(length=200), nullable=False),
+        sa.Column("buyer_org_id", sa.String(), nullable=True),
+        sa.Column("access_token_hash", sa.String(length=64), nullable=False),
+        sa.Column("address", sa.JSON(), nullable=False),
+        sa.Column("duties_mode", sa.String(length=3), nullable=False),
+        sa.Column("subtotal", sa.BigInteger(), nullable=False),
+        sa.Column("discount", sa.BigInteger(), nullable=False),
+        sa.Column("shipping", sa.BigInteger(), nullable=False),
+        sa.Column("duty", sa.BigInteger(), nullable=False),
+        sa.Column("tax", sa.BigInteger(), nullable=False),
+        sa.Column("total", sa.BigInteger(), nullable=False),
+        sa.Column("amount_refunded", sa.BigInteger(), nullable=False),
+        sa.Column("pricing", sa.JSON(), nullable=False),
+        sa.Column("settlement_currency", sa.String(length=3), nullable=False),
+        sa.Column("settlement_amount", sa.BigInteger(), nullable=False),
+        sa.Column("payment_intent_id", sa.String(length=40), nullable=True),
+        sa.Column("reserved_until", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("paid_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("delivered_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("canceled_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cancellation_reason", sa.String(length=40), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["buyer_org_id"], ["organizations.id"], name=op.f("fk_commerce_orders_buyer_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["market_id"], ["commerce_markets.id"], name=op.f("fk_commerce_orders_market_id_commerce_markets")
+        ),
+        sa.ForeignKeyConstraint(["org_id"], ["organizations.id"], name=op.f("fk_commerce_orders_org_id_organizations")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_commerce_orders")),
+    )
+    with op.batch_alter_table("commerce_orders", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_commerce_orders_org_id"), ["org_id"], unique=False)
+        batch_op.create_index("ix_commerce_orders_org_status", ["org_id", "livemode", "status"], unique=False)
+        batch_op.create_index("ix_commerce_orders_reserved_until", ["status", "reserved_until"], unique=False)
+
+    op.create_table(
+        "commerce_variants",
+        sa.Column("product_id", sa.String(), nullable=False),
+        sa.Column("sku", sa.String(length=64), nullable=False),
+        sa.Column("title", sa.String(length=120), nullable=False),
+        sa.Column("price", sa.BigInteger(), nullable=False),
+        sa.Column("weight_grams", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_commerce_variants_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["commerce_products.id"],
+            name=op.f("fk_commerce_variants_product_id_commerce_products"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_commerce_variants")),
+        sa.UniqueConstraint("org_id", "livemode", "sku", name="uq_commerce_variants_sku"),
+    )
+    with op.batch_alter_table("commerce_variants", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_commerce_variants_org_id"), ["org_id"], unique=False)
+        batch_op.create_index("ix_commerce_variants_product", ["product_id"], unique=False)
 
     op.create_table(
         "data_alliance_invitations",
@@ -891,6 +1095,138 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_webhook_deliveries_org_id"), ["org_id"], unique=False)
 
     op.create_table(
+        "commerce_fulfillments",
+        sa.Column("order_id", sa.String(), nullable=False),
+        sa.Column("lines", sa.JSON(), nullable=False),
+        sa.Column("carrier", sa.String(length=60), nullable=False),
+        sa.Column("tracking_number", sa.String(length=80), nullable=True),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("delivered_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["commerce_orders.id"],
+            name=op.f("fk_commerce_fulfillments_order_id_commerce_orders"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_commerce_fulfillments_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_commerce_fulfillments")),
+    )
+    with op.batch_alter_table("commerce_fulfillments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_commerce_fulfillments_order_id"), ["order_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_commerce_fulfillments_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "commerce_market_prices",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("market_id", sa.String(), nullable=False),
+        sa.Column("variant_id", sa.String(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["market_id"],
+            ["commerce_markets.id"],
+            name=op.f("fk_commerce_market_prices_market_id_commerce_markets"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["variant_id"],
+            ["commerce_variants.id"],
+            name=op.f("fk_commerce_market_prices_variant_id_commerce_variants"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_commerce_market_prices")),
+        sa.UniqueConstraint("market_id", "variant_id", name="uq_commerce_market_prices"),
+    )
+    with op.batch_alter_table("commerce_market_prices", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_commerce_market_prices_market_id"), ["market_id"], unique=False)
+
+    op.create_table(
+        "commerce_order_lines",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("order_id", sa.String(), nullable=False),
+        sa.Column("variant_id", sa.String(), nullable=False),
+        sa.Column("sku", sa.String(length=64), nullable=False),
+        sa.Column("title", sa.String(length=330), nullable=False),
+        sa.Column("hs_code", sa.String(length=10), nullable=False),
+        sa.Column("origin_country", sa.String(length=2), nullable=False),
+        sa.Column("weight_grams", sa.Integer(), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("unit_price", sa.BigInteger(), nullable=False),
+        sa.Column("line_total", sa.BigInteger(), nullable=False),
+        sa.Column("price_source", sa.String(length=10), nullable=False),
+        sa.Column("fulfilled_quantity", sa.Integer(), nullable=False),
+        sa.Column("returned_quantity", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["commerce_orders.id"],
+            name=op.f("fk_commerce_order_lines_order_id_commerce_orders"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["variant_id"], ["commerce_variants.id"], name=op.f("fk_commerce_order_lines_variant_id_commerce_variants")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_commerce_order_lines")),
+    )
+    with op.batch_alter_table("commerce_order_lines", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_commerce_order_lines_order_id"), ["order_id"], unique=False)
+
+    op.create_table(
+        "commerce_returns",
+        sa.Column("order_id", sa.String(), nullable=False),
+        sa.Column("lines", sa.JSON(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("refund_amount", sa.BigInteger(), nullable=False),
+        sa.Column("refund_id", sa.String(length=40), nullable=True),
+        sa.Column("refund_status", sa.String(length=12), nullable=False),
+        sa.Column("reason", sa.String(length=200), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["commerce_orders.id"],
+            name=op.f("fk_commerce_returns_order_id_commerce_orders"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_commerce_returns_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_commerce_returns")),
+    )
+    with op.batch_alter_table("commerce_returns", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_commerce_returns_order_id"), ["order_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_commerce_returns_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "commerce_stock_levels",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("variant_id", sa.String(), nullable=False),
+        sa.Column("location", sa.String(length=60), nullable=False),
+        sa.Column("on_hand", sa.Integer(), nullable=False),
+        sa.Column("reserved", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "reserved >= 0 AND reserved <= on_hand",
+            name=op.f("ck_commerce_stock_levels_ck_commerce_stock_levels_reserved"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["variant_id"],
+            ["commerce_variants.id"],
+            name=op.f("fk_commerce_stock_levels_variant_id_commerce_variants"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_commerce_stock_levels")),
+        sa.UniqueConstraint("variant_id", "location", name="uq_commerce_stock_levels"),
+    )
+    with op.batch_alter_table("commerce_stock_levels", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_commerce_stock_levels_variant_id"), ["variant_id"], unique=False)
+
+    op.create_table(
         "data_dataset_embeddings",
         sa.Column("dataset_id", sa.String(), nullable=False),
         sa.Column("model", sa.String(length=60), nullable=False),
@@ -1218,6 +1554,30 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_webhook_attempts_delivery_id"), ["delivery_id"], unique=False)
 
     op.create_table(
+        "commerce_reservations",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("order_id", sa.String(), nullable=False),
+        sa.Column("stock_level_id", sa.Integer(), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["commerce_orders.id"],
+            name=op.f("fk_commerce_reservations_order_id_commerce_orders"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["stock_level_id"],
+            ["commerce_stock_levels.id"],
+            name=op.f("fk_commerce_reservations_stock_level_id_commerce_stock_levels"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_commerce_reservations")),
+    )
+    with op.batch_alter_table("commerce_reservations", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_commerce_reservations_order_id"), ["order_id"], unique=False)
+
+    op.create_table(
         "data_search_facets",
         sa.Column("facet", sa.String(length=20), nullable=False),
         sa.Column("value", sa.String(length=100), nullable=False),
@@ -1242,6 +1602,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_data_search_facets_doc")
 
     op.drop_table("data_search_facets")
+    with op.batch_alter_table("commerce_reservations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_commerce_reservations_order_id"))
+
+    op.drop_table("commerce_reservations")
     with op.batch_alter_table("webhook_attempts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_webhook_attempts_delivery_id"))
 
@@ -1294,6 +1658,28 @@ def downgrade() -> None:
 
     op.drop_table("data_dataset_revisions")
     op.drop_table("data_dataset_embeddings")
+    with op.batch_alter_table("commerce_stock_levels", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_commerce_stock_levels_variant_id"))
+
+    op.drop_table("commerce_stock_levels")
+    with op.batch_alter_table("commerce_returns", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_commerce_returns_org_id"))
+        batch_op.drop_index(batch_op.f("ix_commerce_returns_order_id"))
+
+    op.drop_table("commerce_returns")
+    with op.batch_alter_table("commerce_order_lines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_commerce_order_lines_order_id"))
+
+    op.drop_table("commerce_order_lines")
+    with op.batch_alter_table("commerce_market_prices", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_commerce_market_prices_market_id"))
+
+    op.drop_table("commerce_market_prices")
+    with op.batch_alter_table("commerce_fulfillments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_commerce_fulfillments_org_id"))
+        batch_op.drop_index(batch_op.f("ix_commerce_fulfillments_order_id"))
+
+    op.drop_table("commerce_fulfillments")
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_webhook_deliveries_org_id"))
         batch_op.drop_index(batch_op.f("ix_webhook_deliveries_next_attempt_at"))
@@ -1357,6 +1743,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_data_alliance_invitations_alliance_id"))
 
     op.drop_table("data_alliance_invitations")
+    with op.batch_alter_table("commerce_variants", schema=None) as batch_op:
+        batch_op.drop_index("ix_commerce_variants_product")
+        batch_op.drop_index(batch_op.f("ix_commerce_variants_org_id"))
+
+    op.drop_table("commerce_variants")
+    with op.batch_alter_table("commerce_orders", schema=None) as batch_op:
+        batch_op.drop_index("ix_commerce_orders_reserved_until")
+        batch_op.drop_index("ix_commerce_orders_org_status")
+        batch_op.drop_index(batch_op.f("ix_commerce_orders_org_id"))
+
+    op.drop_table("commerce_orders")
     with op.batch_alter_table("webhook_endpoints", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_webhook_endpoints_org_id"))
 
@@ -1415,6 +1812,27 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_data_alliances_org_id"))
 
     op.drop_table("data_alliances")
+    with op.batch_alter_table("commerce_stores", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_commerce_stores_org_id"))
+
+    op.drop_table("commerce_stores")
+    with op.batch_alter_table("commerce_shipping_zones", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_commerce_shipping_zones_org_id"))
+
+    op.drop_table("commerce_shipping_zones")
+    with op.batch_alter_table("commerce_products", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_commerce_products_org_id"))
+
+    op.drop_table("commerce_products")
+    with op.batch_alter_table("commerce_markets", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_commerce_markets_org_id"))
+
+    op.drop_table("commerce_markets")
+    with op.batch_alter_table("commerce_carts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_commerce_carts_token_hash"))
+        batch_op.drop_index(batch_op.f("ix_commerce_carts_org_id"))
+
+    op.drop_table("commerce_carts")
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_keys_org_id"))
 
@@ -1443,6 +1861,7 @@ def downgrade() -> None:
 
     op.drop_table("idempotency_keys")
     op.drop_table("event_consumer_cursors")
+    op.drop_table("commerce_import_rates")
     with op.batch_alter_table("audit_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_entries_org_id"))
 

@@ -19,6 +19,7 @@ MODULES = (
     "digiplus.ledger",
     "digiplus.payments",
     "digiplus.data",
+    "digiplus.commerce",
     "digiplus.web",
     "digiplus.demo",
 )

@@ -56,6 +56,15 @@ PREFIXES = {
     "dataset_use": "dsu",
     "data_demand": "dmd",
     "demand_answer": "dma",
+    "store": "sto",
+    "market": "mkt",
+    "shipping_zone": "shz",
+    "product": "prod",
+    "variant": "var",
+    "cart": "cart",
+    "order": "ord",
+    "fulfillment": "ful",
+    "order_return": "oret",
 }
 
 

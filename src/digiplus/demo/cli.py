@@ -6,6 +6,7 @@ import typer
 
 from digiplus.core import migrate
 from digiplus.core.db import get_database
+from digiplus.demo.commerce import build_demo_commerce
 from digiplus.demo.data import build_demo_data
 from digiplus.demo.payments import DemoPayments, build_demo_payments
 from digiplus.demo.service import DEMO_PASSWORD, DemoWorld, build_demo_world, create_demo_key
@@ -29,9 +30,14 @@ def demo(
     with get_database().session() as session:
         world = build_demo_world(session)
         world_payments = build_demo_payments(session, world.orgs, scale=scale)
+        shops = build_demo_commerce(session)
         secret = create_demo_key(session, world.merchant)
     print_welcome(world, secret, f"http://{host}:{port}", settings.database_url, world_payments)
     typer.echo(build_demo_data(get_database()).summary(f"http://{host}:{port}"))
+    typer.echo(
+        f"  Shops     {', '.join(f'http://{host}:{port}/shop/{slug}' for slug in shops.stores)} "
+        f"({shops.orders} orders from abroad made now); showcase http://{host}:{port}/clusters/western"
+    )
     if serve:
         from digiplus.cli import serve as serve_command
 
