@@ -19,6 +19,7 @@ MODULES = (
     "digiplus.ledger",
     "digiplus.payments",
     "digiplus.data",
+    "digiplus.loyalty",
     "digiplus.web",
     "digiplus.demo",
 )

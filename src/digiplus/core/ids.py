@@ -55,6 +55,14 @@ PREFIXES = {
     "dataset_use": "dsu",
     "data_demand": "dmd",
     "demand_answer": "dma",
+    "loyalty_programme": "lp",
+    "loyalty_campaign": "lpc",
+    "loyalty_reward": "lpr",
+    "loyalty_member": "lm",
+    "loyalty_transaction": "lte",
+    "loyalty_visit": "lv",
+    "loyalty_voucher": "lvo",
+    "loyalty_redemption": "lrd",
 }
 
 
