@@ -11,6 +11,7 @@ from digiplus.core.context import Caller
 from digiplus.core.db import get_database
 from digiplus.core.errors import DigiplusError
 from digiplus.core.events import pending_count, run_consumer
+from digiplus.loyalty.models import LoyaltyMember
 from digiplus.loyalty.service import expiry, members, programmes
 from digiplus.loyalty.service.consumer import CONSUMER
 
@@ -73,7 +74,7 @@ def list_members(
     """Members, newest first: balance, reserved points, tier, stamps."""
     caller = _caller(org, mode)
     with get_database().session() as session:
-        stmt = members.members_query(caller, programme).order_by(members.LoyaltyMember.id.desc()).limit(limit)
+        stmt = members.members_query(caller, programme).order_by(LoyaltyMember.id.desc()).limit(limit)
         found = [members.member_data(session, m) for m in session.scalars(stmt)]
     if as_json:
         typer.echo(json.dumps({"object": "list", "data": found}, ensure_ascii=False, default=str))

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from digiplus.core.api.deps import SessionDep
 from digiplus.core.money import display_amount, to_minor
+from digiplus.loyalty.models import LoyaltyEntry, LoyaltyMember
 from digiplus.loyalty.pages.common import ID_PATTERN, KIND_LABELS, MerchantDep, attempt, error_text
 from digiplus.loyalty.schemas import CampaignCreate, ProgrammeCreate, RedemptionCreate, RewardCreate, TierInput
 from digiplus.loyalty.service import members, programmes, redemption
@@ -28,7 +29,7 @@ Text = Annotated[str, Form(max_length=200)]
 def _helpers(page: PageContext) -> dict[str, Any]:
     return {
         "amount": lambda minor, cur: display_amount(minor, cur, locale=page.locale),
-        "kind_label": lambda k: page.gettext(KIND_LABELS.get(k, k)),
+        "kind_label": lambda k: page.gettext(KIND_LABELS.get(k) or k),
         "error": None,
     }
 
@@ -103,7 +104,7 @@ def create_programme(
 
 def _programme_context(session: SessionDep, page: PageContext, caller: Any, programme_id: str) -> dict[str, Any]:
     programme = programmes.get_programme(session, caller, programme_id)
-    stmt = members.members_query(caller, programme.id).order_by(members.LoyaltyMember.id.desc()).limit(50)
+    stmt = members.members_query(caller, programme.id).order_by(LoyaltyMember.id.desc()).limit(50)
     return {
         "p": programme,
         "rewards": programmes.programme_rewards(session, programme.id, active_only=False),
@@ -202,7 +203,7 @@ def member_page(member_id: ObjectId, session: SessionDep, page: PageDep, caller:
 
         raise NotFound(f"No such loyalty_member: '{member_id}'")
     programme = programmes.get_programme(session, caller, member.programme_id)
-    history = session.scalars(members.entries_query(member).order_by(members.LoyaltyEntry.id.desc()).limit(100))
+    history = session.scalars(members.entries_query(member).order_by(LoyaltyEntry.id.desc()).limit(100))
     context = {
         "m": members.member_data(session, member, programme),
         "p": programme,
@@ -223,8 +224,14 @@ def redeem_at_counter(
     reward: Annotated[str, Form(max_length=64)] = "",
     payment_intent: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    body_args = {"member": member_id, "reward": reward or None, "payment_intent": payment_intent.strip() or None}
-    _, error = attempt(session, lambda: redemption.redeem(session, caller, RedemptionCreate(**body_args)))
+    _, error = attempt(
+        session,
+        lambda: redemption.redeem(
+            session,
+            caller,
+            RedemptionCreate(member=member_id, reward=reward or None, payment_intent=payment_intent.strip() or None),
+        ),
+    )
     if error is not None:
         return redirect(
             page,

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from digiplus.core.api.deps import SessionDep
 from digiplus.core.money import display_amount
-from digiplus.loyalty.models import LoyaltyProgramme
+from digiplus.loyalty.models import LoyaltyMember, LoyaltyProgramme
 from digiplus.loyalty.pages.common import ConsumerDep, attempt, error_text
 from digiplus.loyalty.schemas import RedemptionCreate
 from digiplus.loyalty.service import members, programmes, redemption
@@ -31,7 +31,7 @@ NAV = (
 
 def _context(session: SessionDep, page: PageContext, caller: Any) -> dict[str, Any]:
     page.section = "wallet-loyalty"
-    mine = list(session.scalars(members.memberships_query(caller).order_by(members.LoyaltyMember.id)))
+    mine = list(session.scalars(members.memberships_query(caller).order_by(LoyaltyMember.id)))
     cards = []
     for m in mine:
         programme = session.get(LoyaltyProgramme, m.programme_id)
@@ -93,8 +93,14 @@ def redeem(
     reward: Annotated[str, Form(max_length=64)] = "",
     payment_intent: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    body = {"member": member, "reward": reward or None, "payment_intent": payment_intent.strip() or None}
-    made, error = attempt(session, lambda: redemption.redeem(session, caller, RedemptionCreate(**body)))
+    made, error = attempt(
+        session,
+        lambda: redemption.redeem(
+            session,
+            caller,
+            RedemptionCreate(member=member, reward=reward or None, payment_intent=payment_intent.strip() or None),
+        ),
+    )
     if error is not None or made is None:
         text = error_text(page, error) if error else ""
         return redirect(

@@ -108,8 +108,7 @@ def adjust(session: Session, caller: Caller, member_id: str, points: int, reason
         raise InvalidRequest("Only the merchant adjusts a member's points.", param="id")
     if points == 0:
         raise InvalidRequest("points must not be 0", param="points")
-    programme = session.get(LoyaltyProgramme, member.programme_id)
-    assert programme is not None
+    programme = session.get_one(LoyaltyProgramme, member.programme_id)
     now = utcnow()
     detail: dict[str, Any] = {"reason": reason, "by": caller.actor_id}
     key = f"adjust:{member.id}:{now.isoformat()}"

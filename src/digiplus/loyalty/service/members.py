@@ -116,19 +116,19 @@ def get_member(
     return member
 
 
-def members_query(caller: Caller, programme_id: str | None = None) -> Select[tuple[LoyaltyMember]]:
+def members_query(caller: Caller, programme_id: str | None = None) -> Select[LoyaltyMember]:
     stmt = scoped(LoyaltyMember, caller)
     return stmt if programme_id is None else stmt.where(LoyaltyMember.programme_id == programme_id)
 
 
-def memberships_query(caller: Caller) -> Select[tuple[LoyaltyMember]]:
+def memberships_query(caller: Caller) -> Select[LoyaltyMember]:
     """The consumer's own memberships, every merchant."""
     return select(LoyaltyMember).where(
         LoyaltyMember.consumer_org_id == caller.org_id, LoyaltyMember.livemode == caller.livemode
     )
 
 
-def entries_query(member: LoyaltyMember) -> Select[tuple[LoyaltyEntry]]:
+def entries_query(member: LoyaltyMember) -> Select[LoyaltyEntry]:
     return select(LoyaltyEntry).where(LoyaltyEntry.member_id == member.id)
 
 
@@ -194,8 +194,7 @@ def _tier(t: rules.Tier | None) -> dict[str, Any] | None:
 def member_data(
     session: Session, member: LoyaltyMember, programme: LoyaltyProgramme | None = None, *, now: datetime | None = None
 ) -> dict[str, Any]:
-    programme = programme or session.get(LoyaltyProgramme, member.programme_id)
-    assert programme is not None
+    programme = programme or session.get_one(LoyaltyProgramme, member.programme_id)
     available, reserved = balance(session, member)
     found, _ = lots(session, member)
     spend = spend_12_months(session, member, now or utcnow())

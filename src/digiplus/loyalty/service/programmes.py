@@ -63,7 +63,7 @@ def get_programme(session: Session, caller: Caller, programme_id: str, *, param:
     return get_owned(session, LoyaltyProgramme, programme_id, caller, param=param)
 
 
-def programmes_query(caller: Caller) -> Select[tuple[LoyaltyProgramme]]:
+def programmes_query(caller: Caller) -> Select[LoyaltyProgramme]:
     return scoped(LoyaltyProgramme, caller)
 
 
@@ -137,7 +137,7 @@ def create_campaign(session: Session, caller: Caller, programme_id: str, body: C
     return campaign
 
 
-def campaigns_query(caller: Caller, programme_id: str) -> Select[tuple[LoyaltyCampaign]]:
+def campaigns_query(caller: Caller, programme_id: str) -> Select[LoyaltyCampaign]:
     return scoped(LoyaltyCampaign, caller).where(LoyaltyCampaign.programme_id == programme_id)
 
 
@@ -178,7 +178,7 @@ def set_reward_active(session: Session, caller: Caller, reward_id: str, active: 
     return reward
 
 
-def rewards_query(caller: Caller, programme_id: str) -> Select[tuple[LoyaltyReward]]:
+def rewards_query(caller: Caller, programme_id: str) -> Select[LoyaltyReward]:
     return scoped(LoyaltyReward, caller).where(LoyaltyReward.programme_id == programme_id)
 
 

@@ -67,9 +67,7 @@ def _reward_and_voucher(
             raise NotFound(f"No such loyalty_voucher: '{body.voucher}'", param="voucher")
         if voucher.status != "issued":
             raise InvalidRequest("This voucher was used already.", param="voucher", code="voucher_used")
-        reward = session.get(LoyaltyReward, voucher.reward_id)
-        assert reward is not None
-        return reward, voucher
+        return session.get_one(LoyaltyReward, voucher.reward_id), voucher
     reward = session.scalars(
         select(LoyaltyReward).where(LoyaltyReward.id == body.reward, LoyaltyReward.programme_id == programme.id)
     ).one_or_none()
@@ -83,8 +81,7 @@ def redeem(session: Session, caller: Caller, body: RedemptionCreate) -> LoyaltyR
     require(caller.role, "loyalty.write")
     intent: IntentView | None = None
     member = members.get_member(session, caller, body.member, param="member")
-    programme = session.get(LoyaltyProgramme, member.programme_id)
-    assert programme is not None
+    programme = session.get_one(LoyaltyProgramme, member.programme_id)
     if programme.status != "active":
         raise InvalidRequest("This programme is paused.", param="member", code="programme_paused")
     if body.payment_intent is not None:  # the intent row first: the payments lock order
@@ -278,7 +275,7 @@ def get_redemption(session: Session, caller: Caller, redemption_id: str, *, lock
     return row[0]
 
 
-def redemptions_query(caller: Caller, member_id: str | None = None) -> Select[tuple[LoyaltyRedemption]]:
+def redemptions_query(caller: Caller, member_id: str | None = None) -> Select[LoyaltyRedemption]:
     stmt = select(LoyaltyRedemption).where(
         LoyaltyRedemption.org_id == caller.org_id, LoyaltyRedemption.livemode == caller.livemode
     )
