@@ -16,16 +16,21 @@ rolls back. See ADR 0016.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from digiplus.core.context import Caller
 from digiplus.ledger import (
+    BATCH_MAX,
     AccountInput,
     AccountResult,
     TransferInput,
-    TransferOutcome,
     TransferResult,
     create_accounts,
     create_transfers,
@@ -69,22 +74,61 @@ def books_of(org_id: str, livemode: bool, acting: Caller | None = None) -> Calle
     """The merchant's system caller for its points ledger (keeping the acting request id)."""
     books = Caller.system(org_id, livemode)
     if acting is not None and acting.request_id:
-        from dataclasses import replace
-
         books = replace(books, request_id=acting.request_id)
     return books
 
 
-def open_accounts(session: Session, books: Caller, ledger: str, wanted: list[tuple[str, AccountCode]]) -> None:
-    items = [AccountInput(id=account_id, ledger=ledger, code=int(code), flags=0) for account_id, code in wanted]
-    for outcome in create_accounts(session, books, items):
+@dataclass
+class _Deferred:
+    accounts: dict[Caller, list[AccountInput]] = field(default_factory=dict)
+    transfers: dict[Caller, list[TransferInput]] = field(default_factory=dict)
+
+
+_DEFERRED: ContextVar[_Deferred | None] = ContextVar("loyalty_deferred_ledger", default=None)
+
+
+@contextmanager
+def deferred_ledger(session: Session) -> Iterator[None]:
+    """Collect the accounts and plain transfers of many earnings and write them in ledger batches
+    at the end (same ids, same transaction): for bulk replays such as the demo's year. Only for
+    movements that need no answer from the ledger (earning, clawback, expiry, opening accounts)."""
+    batch = _Deferred()
+    token = _DEFERRED.set(batch)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
+    for books, accounts in batch.accounts.items():
+        for start in range(0, len(accounts), BATCH_MAX):
+            _check_accounts(create_accounts(session, books, accounts[start : start + BATCH_MAX]))
+    for books, items in batch.transfers.items():
+        for start in range(0, len(items), BATCH_MAX):
+            for outcome in create_transfers(session, books, items[start : start + BATCH_MAX]):
+                if outcome.result not in (TransferResult.ok, TransferResult.exists):
+                    raise RuntimeError(f"points transfer {outcome.id}: {outcome.result}")
+
+
+def _check_accounts(outcomes: list[Any]) -> None:
+    for outcome in outcomes:
         if outcome.result not in (AccountResult.ok, AccountResult.exists):
             raise RuntimeError(f"points account {outcome.id}: {outcome.result}")
 
 
-def move(session: Session, books: Caller, item: TransferInput) -> TransferOutcome:
+def open_accounts(session: Session, books: Caller, ledger: str, wanted: list[tuple[str, AccountCode]]) -> None:
+    items = [AccountInput(id=account_id, ledger=ledger, code=int(code), flags=0) for account_id, code in wanted]
+    batch = _DEFERRED.get()
+    if batch is not None:
+        batch.accounts.setdefault(books, []).extend(items)
+        return
+    _check_accounts(create_accounts(session, books, items))
+
+
+def move(session: Session, books: Caller, item: TransferInput) -> None:
     """One transfer; ``exists`` (a retry) is fine, anything else but ``ok`` is a bug."""
+    batch = _DEFERRED.get()
+    if batch is not None:
+        batch.transfers.setdefault(books, []).append(item)
+        return
     [outcome] = create_transfers(session, books, [item])
     if outcome.result not in (TransferResult.ok, TransferResult.exists):
         raise RuntimeError(f"points transfer {item.id}: {outcome.result}")
-    return outcome
