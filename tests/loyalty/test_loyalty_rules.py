@@ -154,8 +154,15 @@ def test_expiry_is_fifo_across_months_and_idempotent(
     ok(
         merchant.post("/v1/loyalty/redemptions", json={"member": member_id, "reward": reward["id"]})
     )  # 15: all of Jan, 5 of Feb
-    lots = [(lot["expires_on"], lot["remaining"]) for lot in _member(db, member_id)["lots"]]
-    assert lots == [(date(2027, 4, 30), 15), (date(2027, 5, 31), 5)]
+    seen = _member(db, member_id)
+    assert [(lot["expires_on"], lot["remaining"]) for lot in seen["lots"]] == [
+        (date(2027, 4, 30), 15),
+        (date(2027, 5, 31), 5),
+    ]
+    assert seen["expiring"] == [
+        {"expires_on": date(2027, 4, 30), "points": 15},
+        {"expires_on": date(2027, 5, 31), "points": 5},
+    ]
     with db.session() as session:
         assert expiry.expire_points(session, date(2027, 3, 31)) == {"members": 0, "points": 0}
         assert expiry.expire_points(session, date(2027, 4, 1)) == {"members": 0, "points": 0}  # Jan's lot was spent

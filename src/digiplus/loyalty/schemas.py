@@ -175,6 +175,11 @@ class Lot(BaseModel):
     remaining: int
 
 
+class Expiring(BaseModel):
+    expires_on: date
+    points: int
+
+
 class TierStatus(BaseModel):
     spend_12_months: int
     current: Tier | None
@@ -204,6 +209,7 @@ class MemberPublic(Object):
     balance: int = Field(description="Points available: earned less spent, reserved, expired and clawed back.")
     reserved: int = Field(description="Points held by redemptions on payments not yet paid.")
     lots: list[Lot] = Field(description="Points by expiry, soonest first (FIFO).")
+    expiring: list[Expiring] = Field(description="What remains of the lots, summed by expiry date.")
     tier: TierStatus
     stamp_card: StampCard | None
     vouchers: list[VoucherPublic]

@@ -56,6 +56,7 @@ def enroll(
         programme_id=programme.id,
         consumer_org_id=consumer_org_id,
         joined_via=via,
+        created=at,
         birth_month=birthday.month if birthday else None,
         birth_day=birthday.day if birthday else None,
     )
@@ -187,6 +188,15 @@ def vouchers(
     return [(v, r) for v, r in session.execute(stmt.order_by(LoyaltyVoucher.id))]
 
 
+def _expiring(found: list[rules.Lot]) -> list[dict[str, Any]]:
+    """What remains, by expiry date (soonest first); points that never expire are left out."""
+    by_day: dict[date, int] = {}
+    for lot in found:
+        if lot.expires_on is not None and lot.remaining > 0:
+            by_day[lot.expires_on] = by_day.get(lot.expires_on, 0) + lot.remaining
+    return [{"expires_on": day, "points": points} for day, points in sorted(by_day.items())]
+
+
 def _tier(t: rules.Tier | None) -> dict[str, Any] | None:
     return None if t is None else {"name": t.name, "min_spend": t.min_spend, "multiplier_percent": t.multiplier_percent}
 
@@ -222,6 +232,7 @@ def member_data(
             for lot in found
             if lot.remaining > 0
         ],
+        "expiring": _expiring(found),
         "tier": {
             "spend_12_months": spend,
             "current": _tier(rules.tier_for(tiers, spend)),
