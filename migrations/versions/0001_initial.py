@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 18:24:06.376791
+Create Date: 2026-12-01 18:32:44.068975
 """
 
 from __future__ import annotations
@@ -451,6 +451,34 @@ def upgrade() -> None:
         postgresql_with={"fillfactor": 50},
     )
     op.create_table(
+        "loyalty_programmes",
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("ledger", sa.String(length=40), nullable=False),
+        sa.Column("spend_unit", sa.BigInteger(), nullable=False),
+        sa.Column("points_per_unit", sa.Integer(), nullable=False),
+        sa.Column("expiry_months", sa.Integer(), nullable=False),
+        sa.Column("signup_bonus", sa.Integer(), nullable=False),
+        sa.Column("birthday_bonus", sa.Integer(), nullable=False),
+        sa.Column("stamps_required", sa.Integer(), nullable=False),
+        sa.Column("stamp_min_amount", sa.BigInteger(), nullable=False),
+        sa.Column("stamp_reward_id", sa.String(length=40), nullable=True),
+        sa.Column("auto_enroll", sa.Boolean(), nullable=False),
+        sa.Column("tiers", sa.JSON(), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_loyalty_programmes_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_programmes")),
+    )
+    with op.batch_alter_table("loyalty_programmes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_loyalty_programmes_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
         "memberships",
         sa.Column("id", sa.String(), nullable=False),
         sa.Column("org_id", sa.String(), nullable=False),
@@ -828,6 +856,82 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_data_harvest_runs_source_id"), ["source_id"], unique=False)
 
     op.create_table(
+        "loyalty_campaigns",
+        sa.Column("programme_id", sa.String(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("multiplier_percent", sa.Integer(), nullable=False),
+        sa.Column("starts_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_loyalty_campaigns_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["programme_id"],
+            ["loyalty_programmes.id"],
+            name=op.f("fk_loyalty_campaigns_programme_id_loyalty_programmes"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_campaigns")),
+    )
+    with op.batch_alter_table("loyalty_campaigns", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_loyalty_campaigns_org_id"), ["org_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_loyalty_campaigns_programme_id"), ["programme_id"], unique=False)
+
+    op.create_table(
+        "loyalty_members",
+        sa.Column("programme_id", sa.String(), nullable=False),
+        sa.Column("consumer_org_id", sa.String(), nullable=False),
+        sa.Column("account_id", sa.String(length=64), nullable=False),
+        sa.Column("joined_via", sa.String(length=10), nullable=False),
+        sa.Column("birth_month", sa.Integer(), nullable=True),
+        sa.Column("birth_day", sa.Integer(), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["consumer_org_id"], ["organizations.id"], name=op.f("fk_loyalty_members_consumer_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(["org_id"], ["organizations.id"], name=op.f("fk_loyalty_members_org_id_organizations")),
+        sa.ForeignKeyConstraint(
+            ["programme_id"], ["loyalty_programmes.id"], name=op.f("fk_loyalty_members_programme_id_loyalty_programmes")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_members")),
+        sa.UniqueConstraint("programme_id", "consumer_org_id", name="uq_loyalty_members_programme_consumer"),
+    )
+    with op.batch_alter_table("loyalty_members", schema=None) as batch_op:
+        batch_op.create_index("ix_loyalty_members_consumer", ["consumer_org_id", "livemode"], unique=False)
+        batch_op.create_index(batch_op.f("ix_loyalty_members_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "loyalty_rewards",
+        sa.Column("programme_id", sa.String(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("points_cost", sa.Integer(), nullable=False),
+        sa.Column("amount_off", sa.BigInteger(), nullable=False),
+        sa.Column("percent_off", sa.Integer(), nullable=False),
+        sa.Column("max_discount", sa.BigInteger(), nullable=True),
+        sa.Column("item_name", sa.String(length=100), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["org_id"], ["organizations.id"], name=op.f("fk_loyalty_rewards_org_id_organizations")),
+        sa.ForeignKeyConstraint(
+            ["programme_id"], ["loyalty_programmes.id"], name=op.f("fk_loyalty_rewards_programme_id_loyalty_programmes")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_rewards")),
+    )
+    with op.batch_alter_table("loyalty_rewards", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_loyalty_rewards_org_id"), ["org_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_loyalty_rewards_programme_id"), ["programme_id"], unique=False)
+
+    op.create_table(
         "payments_bank_transfers",
         sa.Column("kind", sa.String(length=10), nullable=False),
         sa.Column("wallet_id", sa.String(), nullable=False),
@@ -939,6 +1043,8 @@ def upgrade() -> None:
         sa.Column("next_action", sa.JSON(), nullable=True),
         sa.Column("transfer_ids", sa.JSON(), nullable=True),
         sa.Column("metadata", sa.JSON(), nullable=True),
+        sa.Column("discount_amount", sa.BigInteger(), nullable=False),
+        sa.Column("discount_reference", sa.String(length=64), nullable=True),
         sa.Column("id", sa.String(), nullable=False),
         sa.Column("org_id", sa.String(), nullable=False),
         sa.Column("livemode", sa.Boolean(), nullable=False),
@@ -1486,6 +1592,83 @@ def upgrade() -> None:
         batch_op.create_index("ix_data_search_docs_visibility", ["livemode", "access_rights", "org_id"], unique=False)
 
     op.create_table(
+        "loyalty_entries",
+        sa.Column("programme_id", sa.String(), nullable=False),
+        sa.Column("member_id", sa.String(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("source_key", sa.String(length=80), nullable=False),
+        sa.Column("points", sa.BigInteger(), nullable=False),
+        sa.Column("spend_amount", sa.BigInteger(), nullable=False),
+        sa.Column("occurred_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_on", sa.Date(), nullable=True),
+        sa.Column("lot_entry_id", sa.String(length=40), nullable=True),
+        sa.Column("payment_intent_id", sa.String(length=40), nullable=True),
+        sa.Column("transfer_id", sa.String(length=64), nullable=True),
+        sa.Column("detail", sa.JSON(), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["loyalty_members.id"], name=op.f("fk_loyalty_entries_member_id_loyalty_members")
+        ),
+        sa.ForeignKeyConstraint(["org_id"], ["organizations.id"], name=op.f("fk_loyalty_entries_org_id_organizations")),
+        sa.ForeignKeyConstraint(
+            ["programme_id"], ["loyalty_programmes.id"], name=op.f("fk_loyalty_entries_programme_id_loyalty_programmes")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_entries")),
+        sa.UniqueConstraint("programme_id", "source_key", name="uq_loyalty_entries_programme_source"),
+    )
+    with op.batch_alter_table("loyalty_entries", schema=None) as batch_op:
+        batch_op.create_index("ix_loyalty_entries_member", ["member_id", "occurred_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_loyalty_entries_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "loyalty_visits",
+        sa.Column("member_id", sa.String(), nullable=False),
+        sa.Column("visit_date", sa.Date(), nullable=False),
+        sa.Column("payment_intent_id", sa.String(length=40), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["loyalty_members.id"], name=op.f("fk_loyalty_visits_member_id_loyalty_members")
+        ),
+        sa.ForeignKeyConstraint(["org_id"], ["organizations.id"], name=op.f("fk_loyalty_visits_org_id_organizations")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_visits")),
+        sa.UniqueConstraint("member_id", "visit_date", name="uq_loyalty_visits_member_day"),
+    )
+    with op.batch_alter_table("loyalty_visits", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_loyalty_visits_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "loyalty_vouchers",
+        sa.Column("member_id", sa.String(), nullable=False),
+        sa.Column("reward_id", sa.String(), nullable=False),
+        sa.Column("source_key", sa.String(length=40), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["loyalty_members.id"], name=op.f("fk_loyalty_vouchers_member_id_loyalty_members")
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_loyalty_vouchers_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["reward_id"], ["loyalty_rewards.id"], name=op.f("fk_loyalty_vouchers_reward_id_loyalty_rewards")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_vouchers")),
+        sa.UniqueConstraint("member_id", "source_key", name="uq_loyalty_vouchers_member_source"),
+    )
+    with op.batch_alter_table("loyalty_vouchers", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_loyalty_vouchers_member_id"), ["member_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_loyalty_vouchers_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
         "payments_payout_items",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("payout_id", sa.String(), nullable=False),
@@ -1593,11 +1776,58 @@ def upgrade() -> None:
     with op.batch_alter_table("data_search_facets", schema=None) as batch_op:
         batch_op.create_index("ix_data_search_facets_doc", ["doc_id", "facet", "value"], unique=False)
 
+    op.create_table(
+        "loyalty_redemptions",
+        sa.Column("programme_id", sa.String(), nullable=False),
+        sa.Column("member_id", sa.String(), nullable=False),
+        sa.Column("reward_id", sa.String(), nullable=False),
+        sa.Column("voucher_id", sa.String(), nullable=True),
+        sa.Column("points", sa.BigInteger(), nullable=False),
+        sa.Column("discount_amount", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("payment_intent_id", sa.String(length=40), nullable=True),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("transfer_id", sa.String(length=64), nullable=True),
+        sa.Column("redeemed_via", sa.String(length=10), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["loyalty_members.id"], name=op.f("fk_loyalty_redemptions_member_id_loyalty_members")
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_loyalty_redemptions_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["programme_id"],
+            ["loyalty_programmes.id"],
+            name=op.f("fk_loyalty_redemptions_programme_id_loyalty_programmes"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["reward_id"], ["loyalty_rewards.id"], name=op.f("fk_loyalty_redemptions_reward_id_loyalty_rewards")
+        ),
+        sa.ForeignKeyConstraint(
+            ["voucher_id"], ["loyalty_vouchers.id"], name=op.f("fk_loyalty_redemptions_voucher_id_loyalty_vouchers")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_redemptions")),
+    )
+    with op.batch_alter_table("loyalty_redemptions", schema=None) as batch_op:
+        batch_op.create_index("ix_loyalty_redemptions_intent", ["payment_intent_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_loyalty_redemptions_member_id"), ["member_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_loyalty_redemptions_org_id"), ["org_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("loyalty_redemptions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loyalty_redemptions_org_id"))
+        batch_op.drop_index(batch_op.f("ix_loyalty_redemptions_member_id"))
+        batch_op.drop_index("ix_loyalty_redemptions_intent")
+
+    op.drop_table("loyalty_redemptions")
     with op.batch_alter_table("data_search_facets", schema=None) as batch_op:
         batch_op.drop_index("ix_data_search_facets_doc")
 
@@ -1620,6 +1850,20 @@ def downgrade() -> None:
         batch_op.drop_index("ix_payments_payout_items_object")
 
     op.drop_table("payments_payout_items")
+    with op.batch_alter_table("loyalty_vouchers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loyalty_vouchers_org_id"))
+        batch_op.drop_index(batch_op.f("ix_loyalty_vouchers_member_id"))
+
+    op.drop_table("loyalty_vouchers")
+    with op.batch_alter_table("loyalty_visits", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loyalty_visits_org_id"))
+
+    op.drop_table("loyalty_visits")
+    with op.batch_alter_table("loyalty_entries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loyalty_entries_org_id"))
+        batch_op.drop_index("ix_loyalty_entries_member")
+
+    op.drop_table("loyalty_entries")
     with op.batch_alter_table("data_search_docs", schema=None) as batch_op:
         batch_op.drop_index("ix_data_search_docs_visibility")
         batch_op.drop_index("ix_data_search_docs_tsv", postgresql_using="gin")
@@ -1721,6 +1965,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_payments_bank_transfers_org_id"))
 
     op.drop_table("payments_bank_transfers")
+    with op.batch_alter_table("loyalty_rewards", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loyalty_rewards_programme_id"))
+        batch_op.drop_index(batch_op.f("ix_loyalty_rewards_org_id"))
+
+    op.drop_table("loyalty_rewards")
+    with op.batch_alter_table("loyalty_members", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loyalty_members_org_id"))
+        batch_op.drop_index("ix_loyalty_members_consumer")
+
+    op.drop_table("loyalty_members")
+    with op.batch_alter_table("loyalty_campaigns", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loyalty_campaigns_programme_id"))
+        batch_op.drop_index(batch_op.f("ix_loyalty_campaigns_org_id"))
+
+    op.drop_table("loyalty_campaigns")
     with op.batch_alter_table("data_harvest_runs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_data_harvest_runs_source_id"))
         batch_op.drop_index(batch_op.f("ix_data_harvest_runs_org_id"))
@@ -1788,6 +2047,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_memberships_org_id"))
 
     op.drop_table("memberships")
+    with op.batch_alter_table("loyalty_programmes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loyalty_programmes_org_id"))
+
+    op.drop_table("loyalty_programmes")
     op.drop_table("ledger_accounts")
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_index("ix_events_type_created_id")

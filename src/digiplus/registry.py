@@ -20,6 +20,7 @@ MODULES = (
     "digiplus.payments",
     "digiplus.data",
     "digiplus.commerce",
+    "digiplus.loyalty",
     "digiplus.web",
     "digiplus.demo",
 )

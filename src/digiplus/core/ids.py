@@ -65,6 +65,14 @@ PREFIXES = {
     "order": "ord",
     "fulfillment": "ful",
     "order_return": "oret",
+    "loyalty_programme": "lp",
+    "loyalty_campaign": "lpc",
+    "loyalty_reward": "lpr",
+    "loyalty_member": "lm",
+    "loyalty_transaction": "lte",
+    "loyalty_visit": "lv",
+    "loyalty_voucher": "lvo",
+    "loyalty_redemption": "lrd",
 }
 
 

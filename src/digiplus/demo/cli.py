@@ -8,6 +8,7 @@ from digiplus.core import migrate
 from digiplus.core.db import get_database
 from digiplus.demo.commerce import build_demo_commerce
 from digiplus.demo.data import build_demo_data
+from digiplus.demo.loyalty import DemoLoyalty, build_demo_loyalty, end_of
 from digiplus.demo.payments import DemoPayments, build_demo_payments
 from digiplus.demo.service import DEMO_PASSWORD, DemoWorld, build_demo_world, create_demo_key
 from digiplus.settings import get_settings
@@ -31,8 +32,9 @@ def demo(
         world = build_demo_world(session)
         world_payments = build_demo_payments(session, world.orgs, scale=scale)
         shops = build_demo_commerce(session)
+        world_loyalty = build_demo_loyalty(session, end_of(world_payments.last_day))
         secret = create_demo_key(session, world.merchant)
-    print_welcome(world, secret, f"http://{host}:{port}", settings.database_url, world_payments)
+    print_welcome(world, secret, f"http://{host}:{port}", settings.database_url, world_payments, world_loyalty)
     typer.echo(build_demo_data(get_database()).summary(f"http://{host}:{port}"))
     typer.echo(
         f"  Shops     {', '.join(f'http://{host}:{port}/shop/{slug}' for slug in shops.stores)} "
@@ -45,7 +47,12 @@ def demo(
 
 
 def print_welcome(
-    world: DemoWorld, secret: str, address: str, database_url: str, pay: DemoPayments | None = None
+    world: DemoWorld,
+    secret: str,
+    address: str,
+    database_url: str,
+    pay: DemoPayments | None = None,
+    loyalty: DemoLoyalty | None = None,
 ) -> None:
     books = world.books
     if not world.created_anything and not (pay and pay.created_anything):
@@ -75,6 +82,11 @@ def print_welcome(
             f"{pay.first_day} to {pay.last_day} at {pay.merchants} merchants,",
             f"            by {pay.consumers} local wallets and {pay.visitors} visitors' wallets (test mode; "
             f"built in {pay.seconds:.1f} s)",
+        ]
+    if loyalty:
+        lines += [
+            f"  Loyalty   {loyalty.programmes} programmes, one per merchant ({loyalty.earned_payments:,} payments of the "
+            f"last weeks earned points): {address}/loyalty",
         ]
     lines += [
         "",

@@ -288,6 +288,7 @@ class PaymentIntentPublic(Object):
     canceled_at: int | None
     captured_at: int | None
     ledger_transfers: dict[str, str]
+    discount_amount: int = Field(0, description="Taken off by a loyalty reward before payment; amount is what is left.")
 
 
 class PaymentIntentList(ListResponse[PaymentIntentPublic]):

@@ -83,6 +83,9 @@ class PaymentIntent(OrgOwned, Base):
     next_action: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # display_qr_code while requires_action
     transfer_ids: Mapped[dict[str, str] | None] = mapped_column(JSON)  # role -> ledger transfer id
     meta: Mapped[dict[str, str] | None] = mapped_column("metadata", JSON)
+    # A reward taken off before payment (service/discounts.py): ``amount`` is what is left to pay.
+    discount_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    discount_reference: Mapped[str | None] = mapped_column(String(64))
 
 
 class Refund(OrgOwned, Base):

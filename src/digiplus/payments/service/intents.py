@@ -254,4 +254,5 @@ def intent_data(p: PaymentIntent) -> dict[str, Any]:
         "canceled_at": int(p.canceled_at.timestamp()) if p.canceled_at else None,
         "captured_at": int(p.captured_at.timestamp()) if p.captured_at else None,
         "ledger_transfers": p.transfer_ids or {},
+        "discount_amount": p.discount_amount or 0,
     }
