@@ -55,6 +55,10 @@ PREFIXES = {
     "dataset_use": "dsu",
     "data_demand": "dmd",
     "demand_answer": "dma",
+    "terminal": "term",
+    "terminal_payment": "tpay",
+    "terminal_refund": "tref",
+    "terminal_supervisor": "tsup",
 }
 
 
