@@ -30,7 +30,8 @@ def merchant(api: Any, name: str = "阿明蚵仔煎") -> dict[str, Any]:
     )
     return ok(
         api.post(
-            "/v1/merchant_profile", json={"display_name": name, "city": "Taipei", "mcc": "5812", "bank_account": bank["id"]}
+            "/v1/merchant_profile",
+            json={"display_name": name, "city": "Taipei", "mcc": "5812", "bank_account": bank["id"]},
         )
     )
 

@@ -9,10 +9,10 @@ import time
 from typing import Any
 
 import pytest
-from conftest import Payer
 from fastapi.testclient import TestClient
 from terminal_helpers import TerminalClient, error, ok
 
+from conftest import Payer
 from digiplus.core.context import Caller
 from digiplus.core.db import Database
 from digiplus.core.events import emit
@@ -55,17 +55,24 @@ def test_a_stream_of_a_finished_payment_ends_at_once(client: TestClient, termina
     error(client.get(path, headers=terminal.headers("GET", path)), 404, "resource_missing")
 
 
-def test_the_long_poll_answers_when_the_status_changes(client: TestClient, terminal: TerminalClient, payer: Payer) -> None:
+def test_the_long_poll_answers_when_the_status_changes(
+    client: TestClient, terminal: TerminalClient, payer: Payer
+) -> None:
     sale = ok(terminal.post("/v1/terminal/payments", {"client_reference": "f-3", "amount": 20_00}))
     # already different from what the terminal saw: answered at once
-    assert ok(terminal.get(f"/v1/terminal/payments/{sale['id']}/wait?status=requires_payment_method"))["status"] == "requires_action"
+    assert (
+        ok(terminal.get(f"/v1/terminal/payments/{sale['id']}/wait?status=requires_payment_method"))["status"]
+        == "requires_action"
+    )
     # nothing happens: answered after the timeout, unchanged
     started = time.monotonic()
     same = ok(terminal.get(f"/v1/terminal/payments/{sale['id']}/wait?status=requires_action&timeout=0.3"))
     assert same["status"] == "requires_action" and time.monotonic() - started >= 0.3
     answer: list[dict[str, Any]] = []
     waiter = threading.Thread(
-        target=lambda: answer.append(ok(terminal.get(f"/v1/terminal/payments/{sale['id']}/wait?status=requires_action&timeout=20")))
+        target=lambda: answer.append(
+            ok(terminal.get(f"/v1/terminal/payments/{sale['id']}/wait?status=requires_action&timeout=20"))
+        )
     )
     waiter.start()
     time.sleep(0.3)

@@ -7,11 +7,11 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from conftest import Shop
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from terminal_helpers import TerminalClient, error, ok, pair_terminal
 
+from conftest import Shop
 from digiplus.core.audit.models import AuditEntry
 from digiplus.core.db import Database, utcnow
 from digiplus.terminals.models import Terminal, TerminalNonce
@@ -57,7 +57,11 @@ def test_an_expired_code_is_refused_and_pairing_again_retires_the_old_credential
     old, _ = pair_terminal(client, shop.api)
     code = ok(shop.api.post(f"/v1/terminals/{old.id}/pairing_code"))["code"]
     with db.session() as s:
-        s.execute(update(Terminal).where(Terminal.id == old.id).values(pairing_code_expires_at=utcnow() - timedelta(seconds=1)))
+        s.execute(
+            update(Terminal)
+            .where(Terminal.id == old.id)
+            .values(pairing_code_expires_at=utcnow() - timedelta(seconds=1))
+        )
     error(client.post("/v1/terminal/pair", json={"code": code}), 401, "pairing_code_expired")
     assert ok(old.get("/v1/terminal/me"))["terminal"]["id"] == old.id  # still the old credential
     code = ok(shop.api.post(f"/v1/terminals/{old.id}/pairing_code"))["code"]
@@ -67,7 +71,9 @@ def test_an_expired_code_is_refused_and_pairing_again_retires_the_old_credential
     ok(new.get("/v1/terminal/me"))
 
 
-def test_signatures_timestamps_and_nonces(client: TestClient, terminal: TerminalClient, shop: Shop, db: Database) -> None:
+def test_signatures_timestamps_and_nonces(
+    client: TestClient, terminal: TerminalClient, shop: Shop, db: Database
+) -> None:
     error(client.get("/v1/terminal/me"), 401, "terminal_signature_missing")
     error(shop.api.get("/v1/terminal/me"), 401, "terminal_signature_malformed")  # an API key is not a terminal
     # a terminal's secret is not an API key either
@@ -75,7 +81,9 @@ def test_signatures_timestamps_and_nonces(client: TestClient, terminal: Terminal
     # a signature of another body
     body = b'{"app_version":"x"}'
     headers = terminal.headers("POST", "/v1/terminal/heartbeat", b'{"app_version":"y"}')
-    response = client.post("/v1/terminal/heartbeat", content=body, headers={**headers, "Content-Type": "application/json"})
+    response = client.post(
+        "/v1/terminal/heartbeat", content=body, headers={**headers, "Content-Type": "application/json"}
+    )
     error(response, 401, "terminal_signature_invalid")
     # another path, another method, a query string added
     headers = terminal.headers("GET", "/v1/terminal/totals")
@@ -95,7 +103,11 @@ def test_signatures_timestamps_and_nonces(client: TestClient, terminal: Terminal
     # an unknown terminal id, and a garbled header
     unknown = TerminalClient(client, "term_" + "0" * 26, terminal.secret)
     error(unknown.get("/v1/terminal/me"), 401, "terminal_unknown")
-    error(client.get("/v1/terminal/me", headers={"Authorization": "DPT1-HMAC-SHA256 terminal=x"}), 401, "terminal_signature_malformed")
+    error(
+        client.get("/v1/terminal/me", headers={"Authorization": "DPT1-HMAC-SHA256 terminal=x"}),
+        401,
+        "terminal_signature_malformed",
+    )
     # every refusal that named a terminal is audited: in the merchant's chain, the unknown one in the platform's
     assert _refusals(db) == [
         (shop.org, "terminal_signature_invalid"),

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Payer, Shop
 from sqlalchemy import func, select, update
 from terminal_helpers import TerminalClient, balance, error, funded_wallet, ok
 
+from conftest import Payer, Shop
 from digiplus.core.audit.models import AuditEntry
 from digiplus.core.db import Database
 from digiplus.ledger import verify_ledger
@@ -35,14 +35,18 @@ def test_a_refund_needs_the_supervisors_pin_and_wrong_pins_lock(
     me = ok(terminal.get("/v1/terminal/me"))
     assert me["supervisors"] == [{"id": boss, "name": "Manager Lin"}]
     for left in (4, 3, 2, 1):
-        body = error(terminal.post(url, {"amount": 20_00, "supervisor": boss, "pin": "1111"}), 403, "supervisor_pin_incorrect")
+        body = error(
+            terminal.post(url, {"amount": 20_00, "supervisor": boss, "pin": "1111"}), 403, "supervisor_pin_incorrect"
+        )
         assert body["message"] == f"Wrong PIN ({left} tries left)."
     error(terminal.post(url, {"amount": 20_00, "supervisor": boss, "pin": "1111"}), 403, "supervisor_locked")
     # locked: even the right PIN is refused, and nothing was refunded
     error(terminal.post(url, {"amount": 20_00, "supervisor": boss, "pin": "2580"}), 403, "supervisor_locked")
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Refund)) == 0
-        refused = s.scalars(select(AuditEntry.after).where(AuditEntry.action == "terminal_supervisor.pin_refused")).all()
+        refused = s.scalars(
+            select(AuditEntry.after).where(AuditEntry.action == "terminal_supervisor.pin_refused")
+        ).all()
         assert [a["reason"] for a in refused if a] == ["supervisor_pin_incorrect"] * 4 + ["supervisor_locked"] * 2
     assert ok(terminal.get(f"/v1/terminal/payments/{sale['id']}"))["amount_refunded"] == 0
     listed = ok(shop.api.get("/v1/terminal_supervisors"))["data"][0]
@@ -65,9 +69,7 @@ def test_a_refund_needs_the_supervisors_pin_and_wrong_pins_lock(
         assert verify_ledger(s).ok
 
 
-def test_receipts_show_both_currencies_and_fit_the_paper(
-    terminal: TerminalClient, api_for: Any, make_org: Any
-) -> None:
+def test_receipts_show_both_currencies_and_fit_the_paper(terminal: TerminalClient, api_for: Any, make_org: Any) -> None:
     org = make_org("Yuki (visitor)", kind="consumer")
     yuki = Payer(org, api_for(org), {})
     yuki.wallet = funded_wallet(yuki.api, 10_000, currency="JPY")
@@ -103,7 +105,12 @@ def test_end_of_day_totals_match_the_ledger(
 ) -> None:
     boss = _supervisor(shop)
     code = ok(payer.api.post("/v1/payment_codes", json={"wallet": payer.wallet["id"]}))["code"]
-    ok(terminal.post("/v1/terminal/payments", {"client_reference": "t-1", "amount": 120_00, "method": "payment_code", "payment_code": code}))
+    ok(
+        terminal.post(
+            "/v1/terminal/payments",
+            {"client_reference": "t-1", "amount": 120_00, "method": "payment_code", "payment_code": code},
+        )
+    )
     qr = _qr_paid(terminal, payer, "t-2", 85_00)
     org = make_org("Yuki (visitor)", kind="consumer")
     yuki = Payer(org, api_for(org), {})

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import threading
 
-from conftest import Payer, Shop
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from terminal_helpers import TerminalClient, balance, error, funded_wallet, ok
 
+from conftest import Payer, Shop
 from digiplus.core.db import Database
 from digiplus.ledger import verify_ledger
 from digiplus.payments import PaymentIntent
@@ -57,18 +57,24 @@ def test_a_payment_code_is_charged_at_once_and_a_decline_can_be_retried(
     )
     body = error(declined, 402, "insufficient_funds")
     assert body["payment"]["status"] == "requires_payment_method"
-    retried = ok(terminal.post(f"/v1/terminal/payments/{body['payment']['id']}/payment_code", {"payment_code": _code(payer)}))
+    retried = ok(
+        terminal.post(f"/v1/terminal/payments/{body['payment']['id']}/payment_code", {"payment_code": _code(payer)})
+    )
     assert (retried["id"], retried["status"]) == (body["payment"]["id"], "succeeded")
     assert balance(poor.api, poor.wallet["id"]) == 10_00
     assert balance(payer.api, payer.wallet["id"]) == 5_000_00 - 120_00 - 300_00
     # bad input names the field
-    error(terminal.post("/v1/terminal/payments", {"client_reference": "c1-0004", "amount": 0}), 422, "parameter_invalid")
+    error(
+        terminal.post("/v1/terminal/payments", {"client_reference": "c1-0004", "amount": 0}), 422, "parameter_invalid"
+    )
     error(
         terminal.post("/v1/terminal/payments", {"client_reference": "c1-0004", "amount": 5, "method": "payment_code"}),
         400,
         "invalid_request",
     )
-    error(terminal.post("/v1/terminal/payments", {"client_reference": "bad ref", "amount": 5}), 422, "parameter_invalid")
+    error(
+        terminal.post("/v1/terminal/payments", {"client_reference": "bad ref", "amount": 5}), 422, "parameter_invalid"
+    )
 
 
 def test_the_same_reference_answers_the_same_payment_never_a_second_charge(
@@ -124,9 +130,7 @@ def test_two_retries_at_once_make_one_payment(client: TestClient, terminal: Term
         assert s.scalar(select(func.count()).select_from(PaymentIntent)) == 1
 
 
-def test_cancel_and_scoping(
-    client: TestClient, terminal: TerminalClient, payer: Payer, shop: Shop
-) -> None:
+def test_cancel_and_scoping(client: TestClient, terminal: TerminalClient, payer: Payer, shop: Shop) -> None:
     sale = ok(terminal.post("/v1/terminal/payments", {"client_reference": "c1-0040", "amount": 30_00}))
     canceled = ok(terminal.post(f"/v1/terminal/payments/{sale['id']}/cancel", {}))
     assert canceled["status"] == "canceled" and canceled["canceled_at"] is not None

@@ -74,7 +74,14 @@ def _attempt(session: Session, call: Callable[[], T]) -> tuple[T | None, Digiplu
 
 
 def _fleet(session: Session, page: PageContext, caller: Caller, *, status_code: int = 200, **extra: Any) -> Response:
-    context = {"fleet": overview.fleet_overview(session, caller), "error": None, "form": {}, **_helpers(page), **extra}
+    context: dict[str, Any] = {
+        "fleet": overview.fleet_overview(session, caller),
+        "error": None,
+        "form": {},
+        "supervisor_error": None,
+        "supervisor_form": {},
+    }
+    context |= {**_helpers(page), **extra}
     return page_response(
         page, "terminals/fleet.html", context, fragment="terminals/_fleet_table.html", status_code=status_code
     )
@@ -98,9 +105,7 @@ def add_terminal(
     made, error = _attempt(session, lambda: fleet.create_terminal(session, caller, name=name, location=location))
     if error is not None or made is None:
         message = (
-            page.gettext(N_("Name: Fill in this field."))
-            if error and error.param == "name"
-            else page.gettext(error.message if error else "")
+            page.gettext(N_("Name: Fill in this field.")) if error is None or error.param == "name" else error.message
         )
         return _fleet(session, page, caller, status_code=400, error=message, form={"name": name, "location": location})
     return redirect(page, f"/terminals/{made.id}", flash=N_("The terminal was added. Pair it with a code."))
