@@ -9,6 +9,7 @@ from digiplus.core.db import get_database
 from digiplus.demo.data import build_demo_data
 from digiplus.demo.payments import DemoPayments, build_demo_payments
 from digiplus.demo.service import DEMO_PASSWORD, DemoWorld, build_demo_world, create_demo_key
+from digiplus.demo.terminals import SUPERVISOR_PIN, build_demo_terminals
 from digiplus.settings import get_settings
 
 
@@ -29,8 +30,13 @@ def demo(
     with get_database().session() as session:
         world = build_demo_world(session)
         world_payments = build_demo_payments(session, world.orgs, scale=scale)
+        world_terminals = build_demo_terminals(session)
         secret = create_demo_key(session, world.merchant)
     print_welcome(world, secret, f"http://{host}:{port}", settings.database_url, world_payments)
+    typer.echo(
+        f"  Terminals: {world_terminals.terminals} at {world_terminals.merchants} merchants "
+        f"(http://{host}:{port}/terminals; supervisor PIN {SUPERVISOR_PIN}; the software terminal at /terminal)"
+    )
     typer.echo(build_demo_data(get_database()).summary(f"http://{host}:{port}"))
     if serve:
         from digiplus.cli import serve as serve_command

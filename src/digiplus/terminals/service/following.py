@@ -7,6 +7,7 @@ the terminal last saw. The reads run in worker threads with read sessions of the
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -19,6 +20,12 @@ from digiplus.terminals.service.selling import find_sale, sale_data
 from digiplus.terminals.service.watch import RECHECK_SECONDS, current_watch
 
 FINAL = ("succeeded", "canceled", "requires_capture")
+
+
+def _recheck() -> float:
+    """The safety-net re-read's period, spread so that many terminals that started waiting together
+    do not all read at the same moment."""
+    return RECHECK_SECONDS * random.uniform(0.75, 1.25)  # noqa: S311 -- timing jitter, not a secret
 
 
 def payment_state(terminal: TerminalIdentity, intent_id: str) -> dict[str, Any]:
@@ -43,7 +50,7 @@ async def follow(
         yield state
         last, quiet_since = _fingerprint(state), time.monotonic()
         while state["status"] not in FINAL and time.monotonic() < deadline:
-            await sub.changed(min(RECHECK_SECONDS, max(0.0, deadline - time.monotonic())))
+            await sub.changed(min(_recheck(), max(0.0, deadline - time.monotonic())))
             state = await run_in_threadpool(payment_state, terminal, intent_id)
             if _fingerprint(state) != last:
                 last, quiet_since = _fingerprint(state), time.monotonic()
@@ -66,6 +73,6 @@ async def wait_for_change(
             left = deadline - time.monotonic()
             if left <= 0:
                 break
-            await sub.changed(min(RECHECK_SECONDS, left))
+            await sub.changed(min(_recheck(), left))
             state = await run_in_threadpool(payment_state, terminal, intent_id)
         return state

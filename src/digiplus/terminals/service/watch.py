@@ -23,7 +23,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any
 
 import anyio
 import structlog
@@ -43,14 +42,18 @@ WATCHED_TYPES = (
     "refund.succeeded",
 )
 OVERLAP = timedelta(seconds=2)
-RECHECK_SECONDS = 5.0
+RECHECK_SECONDS = 15.0
 BATCH = 2000
 
 
-def _intent_of(event_type: str, data: dict[str, Any]) -> str | None:
-    obj = data.get("object") or {}
-    found = obj.get("payment_intent") if event_type.startswith("refund.") else obj.get("id")
-    return found if isinstance(found, str) else None
+# The intent an event names, read in SQL (json_extract on SQLite, #>> on PostgreSQL): the
+# watcher never loads the events' whole payloads, only two short strings per row.
+_OBJECT_ID = Event.data[("object", "id")].as_string()
+_OBJECT_INTENT = Event.data[("object", "payment_intent")].as_string()
+
+
+def _intent_of(event_type: str, object_id: str | None, object_intent: str | None) -> str | None:
+    return object_intent if event_type.startswith("refund.") else object_id
 
 
 class Subscription:
@@ -77,6 +80,9 @@ class PaymentWatch:
         self._task: asyncio.Task[None] | None = None
         self._since: datetime | None = None
         self._seen: dict[str, datetime] = {}
+        # Its own gate to the worker threads: the watcher's one query never queues behind the
+        # request threads (anyio's default limiter), or every waiter would wait with it.
+        self._limiter = anyio.CapacityLimiter(1)
         self.polls = 0
 
     @property
@@ -106,7 +112,7 @@ class PaymentWatch:
             while self._waiters:
                 await asyncio.sleep(interval)
                 try:
-                    changed = await anyio.to_thread.run_sync(self._fetch, db)
+                    changed = await anyio.to_thread.run_sync(self._fetch, db, limiter=self._limiter)
                 except Exception:  # a failed look is retried next tick; waiters also re-check on their own
                     log.exception("terminal_watch_failed")
                     continue
@@ -123,18 +129,18 @@ class PaymentWatch:
         look_from = since - OVERLAP
         with db.read_session() as session:
             rows = session.execute(
-                select(Event.id, Event.created, Event.type, Event.data)
+                select(Event.id, Event.created, Event.type, _OBJECT_ID, _OBJECT_INTENT)
                 .where(Event.type.in_(WATCHED_TYPES), Event.created > look_from)
                 .order_by(Event.created, Event.id)
                 .limit(BATCH)
             ).all()
         changed: set[str] = set()
-        for event_id, created, event_type, data in rows:
+        for event_id, created, event_type, object_id, object_intent in rows:
             if event_id in self._seen:
                 continue
             self._seen[event_id] = created
             since = max(since, created)
-            intent_id = _intent_of(event_type, data or {})
+            intent_id = _intent_of(event_type, object_id, object_intent)
             if intent_id:
                 changed.add(intent_id)
         self._since = since
