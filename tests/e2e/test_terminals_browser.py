@@ -99,6 +99,7 @@ def test_pair_a_software_terminal_key_an_amount_pay_from_the_wallet_see_paid(ser
         for key in ("8", "5", "00"):
             tablet.locator(f'#keypad [data-key="{key}"]').click()
         expect(tablet.locator("#amount-display")).to_have_text("TWD 85.00")
+        expect(tablet.get_by_role("button", name="Clear", exact=True)).to_be_visible()
         _shot(tablet, "counter-keypad-en")
         tablet.get_by_role("button", name="Charge").click()
         expect(tablet.locator("#counter-qr svg")).to_be_visible()
