@@ -43,8 +43,10 @@ def test_pairing_gives_a_credential_stored_only_as_a_digest(client: TestClient, 
         assert row.pairing_code_hash is None and row.credential_generation == 1
         stored = " ".join(str(v) for v in row.__dict__.values())
         assert secret not in stored
-    # the code works once
+    # the code works once, and its answer is never stored to be replayed
     error(client.post("/v1/terminal/pair", json={"code": code["code"]}), 401, "pairing_code_invalid")
+    replay = client.post("/v1/terminal/pair", json={"code": code["code"]}, headers={"Idempotency-Key": "k1"})
+    error(replay, 400, "idempotency_key_not_allowed")
     device = TerminalClient(client, created["id"], secret)
     me = ok(device.get("/v1/terminal/me"))
     assert (me["merchant_name"], me["currency"], me["currency_exponent"]) == ("阿明蚵仔煎", "TWD", 2)

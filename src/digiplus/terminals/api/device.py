@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from digiplus.core.api.deps import SessionDep
+from digiplus.core.errors import InvalidRequest
 from digiplus.core.api.ratelimit import check_rate_limit
 from digiplus.core.db import get_database
 from digiplus.terminals.api.signed import RESPONSES, TerminalDep, client_ip
@@ -53,6 +54,14 @@ def _sale_response(sale: selling.Sale) -> Any:
 @router.post("/pair", response_model=PairedTerminal, summary="Pair a terminal with its one-time code (no signature)")
 async def pair(body: PairRequest, request: Request) -> dict[str, Any]:
     await check_rate_limit(f"terminal-pair:{client_ip(request)}")
+    if request.headers.get("idempotency-key"):
+        # A stored answer would hand the secret out again to whoever repeats the code and the key:
+        # pairing is single use by itself (a refusal is not stored by the idempotency middleware).
+        raise InvalidRequest(
+            "Pair without an Idempotency-Key: a pairing code works once, and the secret is shown once.",
+            param="Idempotency-Key",
+            code="idempotency_key_not_allowed",
+        )
     terminal, secret = await run_in_threadpool(
         lambda: access.pair(
             get_database(),
