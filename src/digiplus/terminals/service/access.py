@@ -145,7 +145,8 @@ def _spend_nonce(session: Session, terminal_id: str, nonce: str, expires: Any) -
         stmt: Any = postgresql.insert(_NONCES).values(**values).on_conflict_do_nothing()
     else:
         stmt = sqlite.insert(_NONCES).values(**values).on_conflict_do_nothing()
-    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    # RETURNING, not rowcount: psycopg reports -1 rows for INSERT … ON CONFLICT DO NOTHING.
+    return session.execute(stmt.returning(_NONCES.c.nonce)).first() is not None
 
 
 def authenticate(

@@ -66,7 +66,8 @@ def _claim(session: Session, terminal: TerminalIdentity, reference: str, method:
         stmt: Any = postgresql.insert(_LINKS).values(**values).on_conflict_do_nothing()
     else:
         stmt = sqlite.insert(_LINKS).values(**values).on_conflict_do_nothing()
-    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    # RETURNING, not rowcount: psycopg reports -1 rows for INSERT … ON CONFLICT DO NOTHING.
+    return session.execute(stmt.returning(_LINKS.c.id)).first() is not None
 
 
 def _link_by_reference(session: Session, terminal: TerminalIdentity, reference: str) -> TerminalPayment | None:
