@@ -11,9 +11,9 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from digiplus.core.api.deps import SessionDep
-from digiplus.core.errors import InvalidRequest
 from digiplus.core.api.ratelimit import check_rate_limit
 from digiplus.core.db import get_database
+from digiplus.core.errors import InvalidRequest
 from digiplus.terminals.api.signed import RESPONSES, TerminalDep, client_ip
 from digiplus.terminals.schemas import (
     ChargeCode,
