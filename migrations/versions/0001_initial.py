@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 18:32:44.068975
+Create Date: 2026-12-01 18:38:01.140069
 """
 
 from __future__ import annotations
@@ -175,6 +175,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_payments_fee_plans")),
         sa.UniqueConstraint("livemode", "name", name="uq_payments_fee_plans_mode_name"),
     )
+    op.create_table(
+        "terminal_nonces",
+        sa.Column("terminal_id", sa.String(length=40), nullable=False),
+        sa.Column("nonce", sa.String(length=64), nullable=False),
+        sa.Column("expires_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("terminal_id", "nonce", name=op.f("pk_terminal_nonces")),
+    )
+    with op.batch_alter_table("terminal_nonces", schema=None) as batch_op:
+        batch_op.create_index("ix_terminal_nonces_expires_at", ["expires_at"], unique=False)
+
     op.create_table(
         "users",
         sa.Column("id", sa.String(), nullable=False),
@@ -603,6 +613,52 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("payments_wallets", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_payments_wallets_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "terminal_supervisors",
+        sa.Column("name", sa.String(length=80), nullable=False),
+        sa.Column("pin_hash", sa.String(length=200), nullable=False),
+        sa.Column("failed_attempts", sa.Integer(), nullable=False),
+        sa.Column("locked_until", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_terminal_supervisors_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_terminal_supervisors")),
+    )
+    with op.batch_alter_table("terminal_supervisors", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_terminal_supervisors_org_id"), ["org_id"], unique=False)
+        batch_op.create_index("ix_terminal_supervisors_org_mode", ["org_id", "livemode"], unique=False)
+
+    op.create_table(
+        "terminals",
+        sa.Column("name", sa.String(length=80), nullable=False),
+        sa.Column("location", sa.String(length=120), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("credential_generation", sa.Integer(), nullable=False),
+        sa.Column("credential_hash", sa.String(length=64), nullable=True),
+        sa.Column("paired_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("pairing_code_hash", sa.String(length=64), nullable=True),
+        sa.Column("pairing_code_expires_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_seen_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_seen_ip", sa.String(length=45), nullable=True),
+        sa.Column("app_version", sa.String(length=40), nullable=True),
+        sa.Column("disabled_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["org_id"], ["organizations.id"], name=op.f("fk_terminals_org_id_organizations")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_terminals")),
+        sa.UniqueConstraint("pairing_code_hash", name=op.f("uq_terminals_pairing_code_hash")),
+    )
+    with op.batch_alter_table("terminals", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_terminals_org_id"), ["org_id"], unique=False)
+        batch_op.create_index("ix_terminals_org_mode", ["org_id", "livemode"], unique=False)
 
     op.create_table(
         "web_sessions",
@@ -1715,6 +1771,37 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_payments_refunds_org_id"), ["org_id"], unique=False)
 
     op.create_table(
+        "terminal_payments",
+        sa.Column("terminal_id", sa.String(), nullable=False),
+        sa.Column("client_reference", sa.String(length=64), nullable=False),
+        sa.Column("payment_intent_id", sa.String(), nullable=True),
+        sa.Column("method", sa.String(length=12), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_terminal_payments_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["payment_intent_id"],
+            ["payments_payment_intents.id"],
+            name=op.f("fk_terminal_payments_payment_intent_id_payments_payment_intents"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["terminal_id"], ["terminals.id"], name=op.f("fk_terminal_payments_terminal_id_terminals")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_terminal_payments")),
+        sa.UniqueConstraint("terminal_id", "client_reference", name="uq_terminal_payments_reference"),
+    )
+    with op.batch_alter_table("terminal_payments", schema=None) as batch_op:
+        batch_op.create_index("ix_terminal_payments_intent", ["payment_intent_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_terminal_payments_org_id"), ["org_id"], unique=False)
+        batch_op.create_index("ix_terminal_payments_terminal_created", ["terminal_id", "created"], unique=False)
+
+    op.create_table(
         "webhook_attempts",
         sa.Column("id", sa.String(), nullable=False),
         sa.Column("delivery_id", sa.String(), nullable=False),
@@ -1817,11 +1904,53 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_loyalty_redemptions_member_id"), ["member_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_loyalty_redemptions_org_id"), ["org_id"], unique=False)
 
+    op.create_table(
+        "terminal_refunds",
+        sa.Column("terminal_id", sa.String(), nullable=False),
+        sa.Column("refund_id", sa.String(), nullable=False),
+        sa.Column("payment_intent_id", sa.String(), nullable=False),
+        sa.Column("supervisor_id", sa.String(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_terminal_refunds_org_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["payment_intent_id"],
+            ["payments_payment_intents.id"],
+            name=op.f("fk_terminal_refunds_payment_intent_id_payments_payment_intents"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["refund_id"], ["payments_refunds.id"], name=op.f("fk_terminal_refunds_refund_id_payments_refunds")
+        ),
+        sa.ForeignKeyConstraint(
+            ["supervisor_id"],
+            ["terminal_supervisors.id"],
+            name=op.f("fk_terminal_refunds_supervisor_id_terminal_supervisors"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["terminal_id"], ["terminals.id"], name=op.f("fk_terminal_refunds_terminal_id_terminals")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_terminal_refunds")),
+    )
+    with op.batch_alter_table("terminal_refunds", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_terminal_refunds_org_id"), ["org_id"], unique=False)
+        batch_op.create_index("ix_terminal_refunds_terminal_created", ["terminal_id", "created"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("terminal_refunds", schema=None) as batch_op:
+        batch_op.drop_index("ix_terminal_refunds_terminal_created")
+        batch_op.drop_index(batch_op.f("ix_terminal_refunds_org_id"))
+
+    op.drop_table("terminal_refunds")
     with op.batch_alter_table("loyalty_redemptions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_loyalty_redemptions_org_id"))
         batch_op.drop_index(batch_op.f("ix_loyalty_redemptions_member_id"))
@@ -1840,6 +1969,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_webhook_attempts_delivery_id"))
 
     op.drop_table("webhook_attempts")
+    with op.batch_alter_table("terminal_payments", schema=None) as batch_op:
+        batch_op.drop_index("ix_terminal_payments_terminal_created")
+        batch_op.drop_index(batch_op.f("ix_terminal_payments_org_id"))
+        batch_op.drop_index("ix_terminal_payments_intent")
+
+    op.drop_table("terminal_payments")
     with op.batch_alter_table("payments_refunds", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_payments_refunds_org_id"))
         batch_op.drop_index("ix_payments_refunds_intent")
@@ -2021,6 +2156,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_web_sessions_user_id"))
 
     op.drop_table("web_sessions")
+    with op.batch_alter_table("terminals", schema=None) as batch_op:
+        batch_op.drop_index("ix_terminals_org_mode")
+        batch_op.drop_index(batch_op.f("ix_terminals_org_id"))
+
+    op.drop_table("terminals")
+    with op.batch_alter_table("terminal_supervisors", schema=None) as batch_op:
+        batch_op.drop_index("ix_terminal_supervisors_org_mode")
+        batch_op.drop_index(batch_op.f("ix_terminal_supervisors_org_id"))
+
+    op.drop_table("terminal_supervisors")
     with op.batch_alter_table("payments_wallets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_payments_wallets_org_id"))
 
@@ -2101,6 +2246,10 @@ def downgrade() -> None:
 
     op.drop_table("api_keys")
     op.drop_table("users")
+    with op.batch_alter_table("terminal_nonces", schema=None) as batch_op:
+        batch_op.drop_index("ix_terminal_nonces_expires_at")
+
+    op.drop_table("terminal_nonces")
     op.drop_table("payments_fee_plans")
     op.drop_table("organizations")
     with op.batch_alter_table("login_failures", schema=None) as batch_op:

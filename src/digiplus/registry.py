@@ -18,6 +18,7 @@ MODULES = (
     "digiplus.core.audit",
     "digiplus.ledger",
     "digiplus.payments",
+    "digiplus.terminals",
     "digiplus.data",
     "digiplus.commerce",
     "digiplus.loyalty",

@@ -83,6 +83,22 @@ class Settings(BaseSettings):
         default_factory=lambda: {"TWD": 100_00},
         description="currency -> smallest payout in minor units; a currency not named: one major unit",
     )
+    # POS terminals (docs/terminals.md)
+    terminal_signature_window_seconds: int = Field(
+        default=300, ge=10, le=3_600, description="a signed terminal request's timestamp may be this far off"
+    )
+    terminal_pairing_code_ttl_seconds: int = Field(default=600, ge=30, le=86_400)
+    terminal_offline_after_seconds: int = Field(
+        default=90, ge=5, description="a terminal silent this long shows as offline on the fleet page"
+    )
+    terminal_pin_max_attempts: int = Field(default=5, ge=1, le=20, description="wrong supervisor PINs before lockout")
+    terminal_pin_lockout_seconds: int = Field(default=900, ge=1)
+    terminal_watch_interval_ms: int = Field(
+        default=100, ge=10, le=5_000, description="how often each server process looks for finished payments"
+    )
+    terminal_wait_seconds: float = Field(
+        default=25.0, gt=0, le=300, description="longest long-poll; an event stream sends a keep-alive this often"
+    )
     harvest_timeout_seconds: float = 20.0
     harvest_max_bytes: int = 100 * 1024 * 1024
     # Harvest sources must resolve to public addresses; tests (and a deliberate on-premises set-up) lift it.

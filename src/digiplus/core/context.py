@@ -7,7 +7,7 @@ from typing import Literal
 
 from digiplus.core.permissions import Role, has_permission
 
-ActorKind = Literal["user", "api_key", "system"]
+ActorKind = Literal["user", "api_key", "system", "terminal"]
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,10 @@ PREFIXES = {
     "loyalty_visit": "lv",
     "loyalty_voucher": "lvo",
     "loyalty_redemption": "lrd",
+    "terminal": "term",
+    "terminal_payment": "tpay",
+    "terminal_refund": "tref",
+    "terminal_supervisor": "tsup",
 }
 
 

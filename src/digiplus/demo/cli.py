@@ -11,6 +11,7 @@ from digiplus.demo.data import build_demo_data
 from digiplus.demo.loyalty import DemoLoyalty, build_demo_loyalty, end_of
 from digiplus.demo.payments import DemoPayments, build_demo_payments
 from digiplus.demo.service import DEMO_PASSWORD, DemoWorld, build_demo_world, create_demo_key
+from digiplus.demo.terminals import SUPERVISOR_PIN, build_demo_terminals
 from digiplus.settings import get_settings
 
 
@@ -33,8 +34,13 @@ def demo(
         world_payments = build_demo_payments(session, world.orgs, scale=scale)
         shops = build_demo_commerce(session)
         world_loyalty = build_demo_loyalty(session, end_of(world_payments.last_day))
+        world_terminals = build_demo_terminals(session)
         secret = create_demo_key(session, world.merchant)
     print_welcome(world, secret, f"http://{host}:{port}", settings.database_url, world_payments, world_loyalty)
+    typer.echo(
+        f"  Terminals: {world_terminals.terminals} at {world_terminals.merchants} merchants "
+        f"(http://{host}:{port}/terminals; supervisor PIN {SUPERVISOR_PIN}; the software terminal at /terminal)"
+    )
     typer.echo(build_demo_data(get_database()).summary(f"http://{host}:{port}"))
     typer.echo(
         f"  Shops     {', '.join(f'http://{host}:{port}/shop/{slug}' for slug in shops.stores)} "

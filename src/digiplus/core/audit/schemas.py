@@ -15,7 +15,7 @@ class AuditEntryPublic(BaseModel):
     created: int = Field(description="Unix time in seconds.", examples=[1764201600])
     livemode: bool = Field(description="The mode of the key or session that made the change.")
     seq: int = Field(description="Position in the org's hash chain, from 1.", examples=[7])
-    actor_kind: Literal["user", "api_key", "system"]
+    actor_kind: Literal["user", "api_key", "system", "terminal"]
     actor_id: str = Field(examples=["key_01JD3Y0R6C9W4QK3F7S2N8M5TB"])
     action: str = Field(examples=["api_key.revoked"])
     target_type: str = Field(examples=["api_key"])
