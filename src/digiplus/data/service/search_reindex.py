@@ -3,8 +3,9 @@
 
 * rows are read and written without the ORM or SQLAlchemy's type processing (plain tuples
   through the driver), tokenised once each;
-* ids are given here, from the id sequence on (never reused: the empty query's facet cache
-  keys on them), so the documents and their tokens go in without a round trip for the ids;
+* ids are given here (drawn from the sequence on PostgreSQL, continuing SQLite's
+  ``AUTOINCREMENT`` sequence — never reused: the empty query's facet cache keys on them), so
+  the documents and their tokens go in without a round trip per row for the ids;
 * SQLite: the FTS5 table and its triggers are dropped first, the documents and tokens
   inserted with ``executemany`` into the bare tables, and the FTS5 index built in one
   ``'rebuild'`` pass;
@@ -61,7 +62,7 @@ _PG_MOVE = (
     "INSERT INTO data_search_text (doc_id, title_tokens, body_tokens) "
     "SELECT doc_id, title_tokens, body_tokens FROM data_search_load",
 )
-_PG_SEQUENCE = "pg_get_serial_sequence('data_search_docs', 'doc_id')"
+_PG_IDS = "SELECT nextval(pg_get_serial_sequence('data_search_docs', 'doc_id')) FROM generate_series(1, %s)"
 
 
 def reindex_all(session: Session, *, batch: int = 10_000) -> int:
@@ -82,9 +83,8 @@ def reindex_all(session: Session, *, batch: int = 10_000) -> int:
             out = columns.setdefault(dataset_id, [])
             for f in fields:
                 out += [f.get("name", ""), f.get("title", "")]
-    if pg:
-        next_id = int(conn.exec_driver_sql(f"SELECT nextval({_PG_SEQUENCE})").scalar_one())
-    else:
+    next_id = 0
+    if not pg:
         for ddl in _FTS_DROP:
             conn.exec_driver_sql(ddl)
         search_index._ensured.discard(str(conn.engine.url))
@@ -98,7 +98,13 @@ def reindex_all(session: Session, *, batch: int = 10_000) -> int:
     done = 0
     result = conn.exec_driver_sql(_DATASETS, execution_options={"stream_results": True, "yield_per": batch})
     for rows in result.partitions(batch):
-        docs = [_row(next_id + done + i, r, names, formats, columns) for i, r in enumerate(rows)]
+        if pg:
+            # Ids drawn from the sequence itself, so a document written meanwhile by another
+            # transaction (which also draws from it) can never get one of them.
+            ids = list(conn.exec_driver_sql(_PG_IDS, (len(rows),)).scalars())
+        else:
+            ids = list(range(next_id + done, next_id + done + len(rows)))
+        docs = [_row(doc_id, r, names, formats, columns) for doc_id, r in zip(ids, rows, strict=True)]
         if pg:
             _copy(conn, docs)
         else:
@@ -109,7 +115,6 @@ def reindex_all(session: Session, *, batch: int = 10_000) -> int:
         for statement in _PG_MOVE:
             conn.exec_driver_sql(statement)
         conn.exec_driver_sql("DROP TABLE data_search_load")
-        conn.exec_driver_sql(f"SELECT setval({_PG_SEQUENCE}, {next_id + max(done - 1, 0)})")
     else:
         ensure_search_tables(session)  # makes the FTS5 table again and fills it ('rebuild')
     return done
