@@ -27,6 +27,7 @@ import json
 import os
 import platform
 import random
+import socket
 import subprocess
 import sys
 import tempfile
@@ -148,10 +149,44 @@ def prepare(url: str, data_dir: str) -> Database:
     return db
 
 
-def generate(db: Database, n: int, seed: int = 7) -> list[str]:
-    """``n`` bilingual datasets from ~200 publishers, inserted in bulk; returns the org ids."""
+COLUMNS = {
+    "TRAN": [("站名", "station"), ("剩餘車位", "available"), ("更新時間", "updated_at")],
+    "ECON": [("商圈", "district"), ("營業額", "turnover"), ("月份", "month")],
+    "HEAL": [("院所名稱", "facility"), ("病床數", "beds"), ("地址", "address")],
+    "EDUC": [("館名", "venue"), ("入館人次", "visitors"), ("日期", "date")],
+    "REGI": [("景點", "spot"), ("遊客人次", "visitors"), ("月份", "month")],
+}
+
+
+def _distributions(rng: random.Random, dataset: dict[str, Any], theme: str) -> list[dict[str, Any]]:
+    """One to three distributions, as a catalogue has: a file with a Table Schema (its column
+    names are indexed), often an API, sometimes a second file format."""
     from digiplus.core.ids import id_for
-    from digiplus.data.models import Dataset
+
+    fields = [{"name": en, "title": zh, "type": "string"} for zh, en in COLUMNS[theme]]
+    formats = ["CSV"] + (["JSON"] if rng.random() < 0.5 else []) + (["XLSX"] if rng.random() < 0.2 else [])
+    return [
+        {
+            "id": id_for("distribution"),
+            "org_id": dataset["org_id"],
+            "livemode": True,
+            "created": dataset["modified"],
+            "modified": dataset["modified"],
+            "dataset_id": dataset["id"],
+            "kind": "api" if fmt == "JSON" else "file",
+            "format": fmt,
+            "title": f"{dataset['title_zh']} ({fmt})",
+            "table_schema": {"fields": fields} if fmt == "CSV" else None,
+        }
+        for fmt in formats
+    ]
+
+
+def generate(db: Database, n: int, seed: int = 7) -> list[str]:
+    """``n`` bilingual datasets from 200 publishers, each with one to three distributions,
+    inserted in bulk; returns the org ids."""
+    from digiplus.core.ids import id_for
+    from digiplus.data.models import Dataset, Distribution
     from digiplus.identity.models import Organization
 
     rng = random.Random(seed)
@@ -173,7 +208,8 @@ def generate(db: Database, n: int, seed: int = 7) -> list[str]:
     with db.session() as session:
         session.execute(insert(Organization), orgs)
     start = datetime(2020, 1, 1, tzinfo=UTC)
-    rows = []
+    rows: list[dict[str, Any]] = []
+    dists: list[dict[str, Any]] = []
     for _ in range(n):
         theme = rng.choice(list(SUBJECTS))
         subj_zh, subj_en, what_zh, what_en = rng.choice(SUBJECTS[theme])
@@ -213,13 +249,16 @@ def generate(db: Database, n: int, seed: int = 7) -> list[str]:
                 "temporal_end": date(year, 12, 31),
             }
         )
+        dists += _distributions(rng, rows[-1], theme)
         if len(rows) == 5000:
             with db.session() as session:
                 session.execute(insert(Dataset), rows)
-            rows = []
+                session.execute(insert(Distribution), dists)
+            rows, dists = [], []
     if rows:
         with db.session() as session:
             session.execute(insert(Dataset), rows)
+            session.execute(insert(Distribution), dists)
     return [o["id"] for o in orgs]
 
 
@@ -253,14 +292,80 @@ def service_search(db: Database, q: str) -> int:
         return search(session, None, SearchQuery(q=q, limit=20)).total
 
 
-def time_calls(fn: Any, db: Database, rounds: int) -> list[float]:
+def pg_backends_cpu(db: Database) -> dict[int, float]:
+    """CPU seconds so far of every PostgreSQL backend serving the benchmark's database (the
+    server runs on this machine): the database's share of the work, which the client's own
+    CPU time does not show. Empty on SQLite, which runs inside the process."""
+    if db.engine.dialect.name != "postgresql":
+        return {}
+    with db.engine.connect() as conn:
+        pids = list(
+            conn.exec_driver_sql("SELECT pid FROM pg_stat_activity WHERE datname = current_database()").scalars()
+        )
+    out = {}
+    for pid in pids:
+        try:
+            out[pid] = cpu_seconds(pid)
+        except OSError:
+            continue
+    return out
+
+
+def pg_cpu_since(db: Database, before: dict[int, float]) -> float:
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in pg_backends_cpu(db).items())
+
+
+def time_calls(fn: Any, db: Database, rounds: int) -> tuple[list[float], float]:
+    """Latencies (ms) of every call, and the CPU time per call (ms: this process and, on
+    PostgreSQL, the database's backends)."""
     out = []
+    cpu, pg = time.process_time(), pg_backends_cpu(db)
     for _ in range(rounds):
         for q in QUERIES:
             t = time.perf_counter()
             fn(db, q)
             out.append((time.perf_counter() - t) * 1000)
+    used = time.process_time() - cpu + pg_cpu_since(db, pg)
+    return out, used * 1000 / len(out)
+
+
+def first_views(port: int) -> dict[str, float]:
+    """The catalogue home right after the server started (templates, translations and the
+    empty query's counts all cold), then warm; and a search page."""
+    import httpx
+
+    out = {}
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+        for label, url in (
+            ("data_cold_ms", "/data"),
+            ("data_second_ms", "/data"),
+            ("data_search_cold_ms", "/data?q=停車場"),
+        ):
+            t = time.perf_counter()
+            r = client.get(url)
+            out[label] = round((time.perf_counter() - t) * 1000, 1)
+            if r.status_code != 200:
+                raise RuntimeError(f"GET {url} answered {r.status_code}")
+        warm = []
+        for _ in range(20):
+            t = time.perf_counter()
+            client.get("/data")
+            warm.append((time.perf_counter() - t) * 1000)
+        out["data_warm_p50_ms"] = round(pct(warm, 50), 1)
     return out
+
+
+def free_port() -> int:
+    """A port nobody listens on now (other benchmarks may run on the same machine)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` (threads included) so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_server(url: str, data_dir: str, port: int) -> subprocess.Popen[bytes]:
@@ -381,9 +486,9 @@ def bench_ingest(db: Database, csv_path: Path, rows: int, org_id: str, baseline_
     with db.session() as session, csv_path.open("rb") as stream:
         job = ingest.stage_upload(session, caller, ds.id, stream, csv_path.name)
     staged = time.perf_counter() - t
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     done = ingest.run_ingest_job(db, job.id)
-    took = time.perf_counter() - t
+    took, took_cpu = time.perf_counter() - t, time.process_time() - cpu
     if done.status != "succeeded":
         raise RuntimeError(f"ingest failed: {done.failure} {done.errors[:3]}")
     # Baseline: the same rows, one INSERT per row, in one transaction (values parsed as the job would).
@@ -412,6 +517,8 @@ def bench_ingest(db: Database, csv_path: Path, rows: int, org_id: str, baseline_
         "stage_s": round(staged, 2),
         "ingest_s": round(took, 2),
         "ingest_rows_per_s": round(rows / took),
+        "ingest_cpu_s": round(took_cpu, 2),
+        "ingest_rows_per_cpu_s": round(rows / took_cpu),
         "end_to_end_rows_per_s": round(rows / (took + staged)),
         "row_by_row_rows": baseline_rows,
         "row_by_row_rows_per_s": round(baseline_rows / naive),
@@ -427,29 +534,42 @@ def bench_backend(name: str, url: str, args: argparse.Namespace, out: dict[str, 
         t = time.perf_counter()
         orgs = generate(db, n)
         generated = time.perf_counter() - t
-        t = time.perf_counter()
+        t, cpu, pg = time.perf_counter(), time.process_time(), pg_backends_cpu(db)
         with db.session() as session:
             indexed = reindex_all(session)
         reindex_s = time.perf_counter() - t
+        reindex_cpu = time.process_time() - cpu + pg_cpu_since(db, pg)
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
                 conn.exec_driver_sql("ANALYZE")
-        print(f"[{name}] {n:,} datasets generated in {generated:.1f} s, reindexed {indexed:,} in {reindex_s:.1f} s")
+        print(
+            f"[{name}] {n:,} datasets generated in {generated:.1f} s, reindexed {indexed:,} in {reindex_s:.1f} s "
+            f"({reindex_cpu:.1f} s CPU)"
+        )
         rounds = 3
         service_search(db, QUERIES[0])
-        fts = time_calls(service_search, db, rounds)
-        like = time_calls(like_search, db, rounds)
+        fts, fts_cpu = time_calls(service_search, db, rounds)
+        like, like_cpu = time_calls(like_search, db, rounds)
         totals = {q: (service_search(db, q), like_search(db, q)) for q in QUERIES}
         print(
-            f"[{name}] in-process search p50 {pct(fts, 50):.1f} ms p95 {pct(fts, 95):.1f} ms; LIKE p50 {pct(like, 50):.1f} ms p95 {pct(like, 95):.1f} ms"
+            f"[{name}] in-process search p50 {pct(fts, 50):.1f} ms p95 {pct(fts, 95):.1f} ms ({fts_cpu:.1f} ms CPU); "
+            f"LIKE p50 {pct(like, 50):.1f} ms p95 {pct(like, 95):.1f} ms ({like_cpu:.1f} ms CPU)"
         )
-        port = 8765 if name == "sqlite" else 8766
+        port = free_port()
         proc = start_server(url, data_dir, port)
         try:
+            views = first_views(port)
+            print(f"[{name}] catalogue pages: {views}")
             http_load(port, 2, None, clients=2)  # warm up
+            cpu, pg = cpu_seconds(proc.pid), pg_backends_cpu(db)
             paced = http_load(port, args.seconds, 50.0)
+            used = cpu_seconds(proc.pid) - cpu + pg_cpu_since(db, pg)
+            paced["server_cpu_ms_per_request"] = round(used * 1000 / paced["requests"], 2)
             print(f"[{name}] HTTP at 50 req/s: {paced}")
+            cpu, pg = cpu_seconds(proc.pid), pg_backends_cpu(db)
             flat = http_load(port, args.seconds / 2, None)
+            used = cpu_seconds(proc.pid) - cpu + pg_cpu_since(db, pg)
+            flat["server_cpu_ms_per_request"] = round(used * 1000 / flat["requests"], 2)
             print(f"[{name}] HTTP flat out: {flat}")
         finally:
             proc.terminate()
@@ -464,11 +584,15 @@ def bench_backend(name: str, url: str, args: argparse.Namespace, out: dict[str, 
                 "database": name,
                 "datasets": n,
                 "reindex_s": round(reindex_s, 2),
+                "reindex_cpu_s": round(reindex_cpu, 2),
                 "reindex_datasets_per_s": round(n / reindex_s),
                 "search_inprocess_p50_ms": round(pct(fts, 50), 2),
                 "search_inprocess_p95_ms": round(pct(fts, 95), 2),
+                "search_inprocess_cpu_ms": round(fts_cpu, 2),
                 "like_p50_ms": round(pct(like, 50), 2),
                 "like_p95_ms": round(pct(like, 95), 2),
+                "like_cpu_ms": round(like_cpu, 2),
+                "pages": views,
                 "totals_fts_vs_like": totals,
                 "http_50rps": paced,
                 "http_flat_out": flat,
@@ -476,6 +600,42 @@ def bench_backend(name: str, url: str, args: argparse.Namespace, out: dict[str, 
             }
         )
         db.dispose()
+
+
+def print_summary(results: list[dict[str, Any]]) -> None:
+    """One table: each figure, its target, the baseline of the same run and the ratio."""
+    print(f"\n{'figure':44} {'database':10} {'measured':>12} {'target':>10} {'baseline':>12} {'ratio':>7}")
+
+    def line(figure: str, db: str, value: float, target: str, baseline: float | None, better_low: bool) -> None:
+        ratio = "" if not baseline or not value else f"{(baseline / value if better_low else value / baseline):.1f}x"
+        base = "" if baseline is None else f"{baseline:,.1f}"
+        print(f"{figure:44} {db:10} {value:>12,.1f} {target:>10} {base:>12} {ratio:>7}")
+
+    for r in results:
+        d, h, f, p = r["database"], r["http_50rps"], r["http_flat_out"], r["pages"]
+        n = f"{r['datasets']:,}"
+        line(f"search p50 ms, in-process ({n})", d, r["search_inprocess_p50_ms"], "", r["like_p50_ms"], True)
+        line(f"search p95 ms, in-process ({n})", d, r["search_inprocess_p95_ms"], "", r["like_p95_ms"], True)
+        line("search CPU ms per query (vs LIKE)", d, r["search_inprocess_cpu_ms"], "", r["like_cpu_ms"], True)
+        line("HTTP p50 ms at 50 req/s", d, h["p50_ms"], "", None, True)
+        line("HTTP p95 ms at 50 req/s", d, h["p95_ms"], "<= 50", None, True)
+        line("HTTP server CPU ms per request at 50 req/s", d, h["server_cpu_ms_per_request"], "", None, True)
+        line("HTTP flat out req/s", d, f["rps"], ">= 50", None, False)
+        line(f"reindex s ({n})", d, r["reindex_s"], "<= 60", None, True)
+        line("reindex CPU s", d, r["reindex_cpu_s"], "", None, True)
+        line("/data first view ms (cold server)", d, p["data_cold_ms"], "", None, True)
+        line("/data warm p50 ms", d, p["data_warm_p50_ms"], "", None, True)
+        i = r["ingest"]
+        if i:
+            line(
+                f"ingest rows/s ({i['rows']:,} CSV rows)",
+                d,
+                i["ingest_rows_per_s"],
+                ">= 200000",
+                i["row_by_row_rows_per_s"],
+                False,
+            )
+            line("ingest rows per CPU second", d, i["ingest_rows_per_cpu_s"], "", None, False)
 
 
 def pg_reachable(url: str) -> bool:
@@ -518,27 +678,7 @@ def main() -> None:
         bench_backend("sqlite", f"sqlite:///{tmp}/bench.db", args, out, csv_path)
         if not args.no_pg and pg_reachable(args.pg_url):
             bench_backend("postgresql", args.pg_url, args, out, csv_path)
-    print()
-    print(
-        f"{'database':10} {'datasets':>8} {'reindex s':>9} {'FTS p50/p95 ms':>15} {'LIKE p50/p95 ms':>16} {'HTTP@50 p50/p95':>16} {'flat rps p95':>13}"
-    )
-    for r in out["results"]:
-        h, f = r["http_50rps"], r["http_flat_out"]
-        print(
-            f"{r['database']:10} {r['datasets']:>8,} {r['reindex_s']:>9} "
-            f"{r['search_inprocess_p50_ms']:>7}/{r['search_inprocess_p95_ms']:<7} {r['like_p50_ms']:>8}/{r['like_p95_ms']:<7} "
-            f"{h['p50_ms']:>8}/{h['p95_ms']:<7} {f['rps']:>6}/{f['p95_ms']:<6}"
-        )
-    print()
-    print(
-        f"{'database':10} {'rows':>9} {'ingest rows/s':>14} {'end-to-end rows/s':>18} {'row-by-row INSERT rows/s':>25}"
-    )
-    for r in out["results"]:
-        i = r["ingest"]
-        if i:
-            print(
-                f"{r['database']:10} {i['rows']:>9,} {i['ingest_rows_per_s']:>14,} {i['end_to_end_rows_per_s']:>18,} {i['row_by_row_rows_per_s']:>25,}"
-            )
+    print_summary(out["results"])
     target = ROOT / "var" / "bench" / "catalog.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(out, indent=2, ensure_ascii=False))

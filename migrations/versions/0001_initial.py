@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 18:38:01.140069
+Create Date: 2026-12-01 18:43:29.997185
 """
 
 from __future__ import annotations
@@ -1629,10 +1629,11 @@ def upgrade() -> None:
         sa.Column("livemode", sa.Boolean(), nullable=False),
         sa.Column("access_rights", sa.String(length=20), nullable=False),
         sa.Column("alliance_id", sa.String(length=40), nullable=True),
+        sa.Column("licence", sa.String(length=40), nullable=False),
+        sa.Column("theme_bits", sa.BigInteger(), nullable=False),
+        sa.Column("format_bits", sa.BigInteger(), nullable=False),
         sa.Column("title_sort", sa.String(length=200), nullable=False),
         sa.Column("modified", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("title_tokens", sa.Text(), nullable=False),
-        sa.Column("body_tokens", sa.Text(), nullable=False),
         sa.Column("tsv", postgresql.TSVECTOR().with_variant(sa.Text(), "sqlite"), nullable=True),
         sa.ForeignKeyConstraint(
             ["dataset_id"],
@@ -1642,10 +1643,13 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("doc_id", name=op.f("pk_data_search_docs")),
         sa.UniqueConstraint("dataset_id", name=op.f("uq_data_search_docs_dataset_id")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("data_search_docs", schema=None) as batch_op:
+        batch_op.create_index("ix_data_search_docs_modified", ["livemode", "modified"], unique=False)
+        batch_op.create_index("ix_data_search_docs_org", ["org_id"], unique=False)
+        batch_op.create_index("ix_data_search_docs_title_sort", ["livemode", "title_sort"], unique=False)
         batch_op.create_index("ix_data_search_docs_tsv", ["tsv"], unique=False, postgresql_using="gin")
-        batch_op.create_index("ix_data_search_docs_visibility", ["livemode", "access_rights", "org_id"], unique=False)
 
     op.create_table(
         "loyalty_entries",
@@ -1848,21 +1852,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_commerce_reservations_order_id"), ["order_id"], unique=False)
 
     op.create_table(
-        "data_search_facets",
-        sa.Column("facet", sa.String(length=20), nullable=False),
-        sa.Column("value", sa.String(length=100), nullable=False),
-        sa.Column("doc_id", sa.Integer(), nullable=False),
+        "data_search_text",
+        sa.Column("doc_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("title_tokens", sa.Text(), nullable=False),
+        sa.Column("body_tokens", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["doc_id"],
             ["data_search_docs.doc_id"],
-            name=op.f("fk_data_search_facets_doc_id_data_search_docs"),
+            name=op.f("fk_data_search_text_doc_id_data_search_docs"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("facet", "value", "doc_id", name=op.f("pk_data_search_facets")),
+        sa.PrimaryKeyConstraint("doc_id", name=op.f("pk_data_search_text")),
     )
-    with op.batch_alter_table("data_search_facets", schema=None) as batch_op:
-        batch_op.create_index("ix_data_search_facets_doc", ["doc_id", "facet", "value"], unique=False)
-
     op.create_table(
         "loyalty_redemptions",
         sa.Column("programme_id", sa.String(), nullable=False),
@@ -1957,10 +1958,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_loyalty_redemptions_intent")
 
     op.drop_table("loyalty_redemptions")
-    with op.batch_alter_table("data_search_facets", schema=None) as batch_op:
-        batch_op.drop_index("ix_data_search_facets_doc")
-
-    op.drop_table("data_search_facets")
+    op.drop_table("data_search_text")
     with op.batch_alter_table("commerce_reservations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_commerce_reservations_order_id"))
 
@@ -2000,8 +1998,10 @@ def downgrade() -> None:
 
     op.drop_table("loyalty_entries")
     with op.batch_alter_table("data_search_docs", schema=None) as batch_op:
-        batch_op.drop_index("ix_data_search_docs_visibility")
         batch_op.drop_index("ix_data_search_docs_tsv", postgresql_using="gin")
+        batch_op.drop_index("ix_data_search_docs_title_sort")
+        batch_op.drop_index("ix_data_search_docs_org")
+        batch_op.drop_index("ix_data_search_docs_modified")
 
     op.drop_table("data_search_docs")
     with op.batch_alter_table("data_ingest_jobs", schema=None) as batch_op:

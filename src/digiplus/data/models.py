@@ -145,13 +145,21 @@ class IngestJob(OrgOwned, Base):
 
 
 class SearchDoc(Base):
-    """One row per dataset: its tokens (service/tokens.py) and what the access rule and the
-    sorts need, so a search never joins the datasets table before paging."""
+    """One row per dataset: its tokens (service/tokens.py) and every value the access rule, the
+    facets and the sorts need, so a search reads the matched rows of this table and nothing
+    else until it has its page (ADR 0013). Themes and formats, which a dataset has several of,
+    are bit sets over the vocabularies (``service/search_facets.py``)."""
 
     __tablename__ = "data_search_docs"
     __table_args__ = (
         Index("ix_data_search_docs_tsv", "tsv", postgresql_using="gin"),
-        Index("ix_data_search_docs_visibility", "livemode", "access_rights", "org_id"),
+        Index("ix_data_search_docs_org", "org_id"),
+        # The empty query's pages: walked in order, the access rule checked on the way.
+        Index("ix_data_search_docs_modified", "livemode", "modified"),
+        Index("ix_data_search_docs_title_sort", "livemode", "title_sort"),
+        # Ids never come back after a delete: (max id, count) then changes with every change
+        # of the index, which is what the empty query's facet cache keys on.
+        {"sqlite_autoincrement": True},
     )
 
     doc_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -162,24 +170,27 @@ class SearchDoc(Base):
     livemode: Mapped[bool]
     access_rights: Mapped[str] = mapped_column(String(20))
     alliance_id: Mapped[str | None] = mapped_column(String(40))
+    licence: Mapped[str] = mapped_column(String(40), default="")
+    theme_bits: Mapped[int] = mapped_column(BigInteger, default=0)
+    format_bits: Mapped[int] = mapped_column(BigInteger, default=0)
     title_sort: Mapped[str] = mapped_column(String(200), default="")
     modified: Mapped[datetime] = mapped_column(default=utcnow)
-    # The long columns last: SQLite reads a row's leading columns without its overflow pages.
-    title_tokens: Mapped[str] = mapped_column(Text, default="")
-    body_tokens: Mapped[str] = mapped_column(Text, default="")
+    # PostgreSQL only (NULL on SQLite): matched and ranked on the row that also holds the facets.
     tsv: Mapped[str | None] = mapped_column(TsVector)
 
 
-class SearchFacet(Base):
-    """(facet, value) pairs of a search doc: publisher, theme, licence, format, access."""
+class SearchText(Base):
+    """A search document's tokens, apart from its row in ``data_search_docs`` so that the rows a
+    search reads per match stay narrow: SQLite's FTS5 table indexes this table (external
+    content), PostgreSQL's tsvector is computed from it when the document is written."""
 
-    __tablename__ = "data_search_facets"
-    # Covering: the facet counts read (facet, value) of each hit from the index alone.
-    __table_args__ = (Index("ix_data_search_facets_doc", "doc_id", "facet", "value"),)
+    __tablename__ = "data_search_text"
 
-    facet: Mapped[str] = mapped_column(String(20), primary_key=True)
-    value: Mapped[str] = mapped_column(String(100), primary_key=True)
-    doc_id: Mapped[int] = mapped_column(ForeignKey("data_search_docs.doc_id", ondelete="CASCADE"), primary_key=True)
+    doc_id: Mapped[int] = mapped_column(
+        ForeignKey("data_search_docs.doc_id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    title_tokens: Mapped[str] = mapped_column(Text, default="")
+    body_tokens: Mapped[str] = mapped_column(Text, default="")
 
 
 # Alliances and the demand board (data module part 2) keep their tables in their own file.

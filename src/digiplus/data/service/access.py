@@ -40,7 +40,7 @@ def member_alliance_ids(session: Session, caller: Caller | None) -> list[str]:
     )
 
 
-def _rule(columns: Any, caller: Caller | None, alliances: list[str]) -> ColumnElement[bool]:
+def rule(columns: Any, caller: Caller | None, alliances: list[str]) -> ColumnElement[bool]:
     livemode = caller.livemode if caller is not None else True
     allowed: list[ColumnElement[bool]] = [columns.access_rights == "public"]
     if caller is not None:
@@ -59,12 +59,12 @@ class _DatasetColumns:
 
 def visible_datasets(session: Session, caller: Caller | None) -> ColumnElement[bool]:
     """A WHERE clause on ``Dataset`` keeping only what ``caller`` may see."""
-    return _rule(_DatasetColumns, caller, member_alliance_ids(session, caller))
+    return rule(_DatasetColumns, caller, member_alliance_ids(session, caller))
 
 
 def visible_docs(session: Session, caller: Caller | None) -> ColumnElement[bool]:
     """The same rule on the search documents."""
-    return _rule(SearchDoc, caller, member_alliance_ids(session, caller))
+    return rule(SearchDoc, caller, member_alliance_ids(session, caller))
 
 
 def can_see(session: Session, caller: Caller | None, dataset: Dataset) -> bool:

@@ -31,7 +31,7 @@ from digiplus.core.context import Caller
 from digiplus.core.db import Database, ReadSession, utcnow
 from digiplus.core.errors import PermissionDenied
 from digiplus.core.worker import task
-from digiplus.data.models import Dataset, Distribution, SearchDoc
+from digiplus.data.models import Dataset, Distribution, SearchDoc, SearchText
 from digiplus.data.models_alliances import DataDemand, DatasetEmbedding, DemandAnswer
 from digiplus.data.service.access import visible_docs
 from digiplus.data.service.demands import get_demand
@@ -212,7 +212,8 @@ def suggest(session: Session, caller: Caller, demand_id: str, *, limit: int = 10
     terms = query_terms(text)
     alpha = 0.25 + 0.5 * cjk_share(text)
     rows = session.execute(
-        select(SearchDoc.dataset_id, SearchDoc.title_tokens, SearchDoc.body_tokens, DatasetEmbedding.vector)
+        select(SearchDoc.dataset_id, SearchText.title_tokens, SearchText.body_tokens, DatasetEmbedding.vector)
+        .join(SearchText, SearchText.doc_id == SearchDoc.doc_id)
         .outerjoin(DatasetEmbedding, DatasetEmbedding.dataset_id == SearchDoc.dataset_id)
         .where(visible_docs(session, caller), SearchDoc.org_id != caller.org_id)
     ).all()
