@@ -15,6 +15,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105  (the default production refuses)
+DEV_CUSTOMER_REF_KEY = "dev-insecure-customer-ref-key-change-me"  # noqa: S105  (refused in production too)
 
 
 class Settings(BaseSettings):
@@ -74,6 +75,10 @@ class Settings(BaseSettings):
     # Harvest sources must resolve to public addresses; tests (and a deliberate on-premises set-up) lift it.
     harvest_allow_private_networks: bool = False
     lake_url: str = Field(default="", description="fsspec URL of the lake; empty: <data_dir>/lake")
+    customer_ref_key: str = Field(
+        default=DEV_CUSTOMER_REF_KEY,
+        description="HMAC key of the lake's per-merchant customer pseudonyms (docs/lake.md); never rotate casually",
+    )
     data_max_cell_bytes: int = Field(default=65_536, description="ingest refuses a cell longer than this")
     data_max_upload_bytes: int = Field(default=1_073_741_824, description="largest upload to /v1/ingest_jobs")
     log_json: bool = True
@@ -87,6 +92,13 @@ class Settings(BaseSettings):
             raise ValueError(
                 "DIGIPLUS_SECRET_KEY must be set to a random value of at least 32 "
                 "characters in production (the development default is refused)"
+            )
+        if self.env == "production" and (
+            self.customer_ref_key == DEV_CUSTOMER_REF_KEY or len(self.customer_ref_key) < 32
+        ):
+            raise ValueError(
+                "DIGIPLUS_CUSTOMER_REF_KEY must be set to a random value of at least 32 characters in "
+                "production: it keys the lake's customer pseudonyms (the development default is refused)"
             )
         return self
 

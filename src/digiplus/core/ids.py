@@ -55,6 +55,7 @@ PREFIXES = {
     "dataset_use": "dsu",
     "data_demand": "dmd",
     "demand_answer": "dma",
+    "history_import": "himp",
 }
 
 

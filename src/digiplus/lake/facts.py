@@ -89,3 +89,10 @@ FACT_TABLES: dict[str, FactTable] = {
     "payments": FactTable("payments", 1, PAYMENTS_V1, "paid_at"),
     "refunds": FactTable("refunds", 1, REFUNDS_V1, "refunded_at"),
 }
+
+
+# The column that identifies a fact: compaction keeps one row per value.
+FACT_ID_COLUMNS: dict[str, str] = {
+    "payments": "payment_id",
+    "refunds": "refund_id",
+}

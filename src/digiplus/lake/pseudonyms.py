@@ -1,0 +1,45 @@
+"""Per-merchant customer pseudonyms: ``customer_ref`` in the fact tables.
+
+``customer_ref = "cr_" + hex(HMAC-SHA256(key, merchant_org_id + "\\x1f" + identity))[:32]`` with
+``key`` the platform secret ``DIGIPLUS_CUSTOMER_REF_KEY`` (refused at its development default in
+production). ``identity`` names the payer in one namespace per origin:
+
+- ``org:<payer org id>`` for a digiplus wallet payment (the wallet holder's organisation);
+- ``pos:<reference>`` for a row of an imported history (the merchant's own customer reference,
+  from its old point of sale).
+
+So the same consumer has unrelated references at two merchants (a merchant cannot join its
+customers with another's), nobody holding the lake alone can invert a reference (the key is not
+in it), and the reference is stable, so returning customers are recognised across months.
+128 bits leave no practical chance of two customers of one merchant colliding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from functools import lru_cache
+
+from digiplus.settings import get_settings
+
+PREFIX = "cr_"
+
+
+@lru_cache(maxsize=8)
+def _key(secret: str) -> bytes:
+    return secret.encode()
+
+
+def customer_ref(merchant_id: str, identity: str) -> str:
+    """The pseudonym of ``identity`` (``org:…`` or ``pos:…``) at merchant ``merchant_id``."""
+    key = _key(get_settings().customer_ref_key)
+    digest = hmac.new(key, f"{merchant_id}\x1f{identity}".encode(), hashlib.sha256).hexdigest()
+    return PREFIX + digest[:32]
+
+
+def payer_identity(payer_org_id: str) -> str:
+    return f"org:{payer_org_id}"
+
+
+def pos_identity(reference: str) -> str:
+    return f"pos:{reference.strip()}"
