@@ -7,6 +7,7 @@ import typer
 from digiplus.core import migrate
 from digiplus.core.db import get_database
 from digiplus.demo.data import build_demo_data
+from digiplus.demo.lake import build_demo_lake
 from digiplus.demo.payments import DemoPayments, build_demo_payments
 from digiplus.demo.service import DEMO_PASSWORD, DemoWorld, build_demo_world, create_demo_key
 from digiplus.settings import get_settings
@@ -32,6 +33,7 @@ def demo(
         secret = create_demo_key(session, world.merchant)
     print_welcome(world, secret, f"http://{host}:{port}", settings.database_url, world_payments)
     typer.echo(build_demo_data(get_database()).summary(f"http://{host}:{port}"))
+    typer.echo(build_demo_lake(get_database()).summary())
     if serve:
         from digiplus.cli import serve as serve_command
 
