@@ -15,7 +15,7 @@ from digiplus.lake import get_lake
 from digiplus.lake.compaction import compact
 from digiplus.lake.sync import sync_lake
 
-DEMO_SYNC_BATCH = 20_000  # large batches: a few files per day, merged right after
+DEMO_SYNC_BATCH = 200_000  # the whole year in one batch: one file per table and day, nothing to merge
 
 
 @dataclass
