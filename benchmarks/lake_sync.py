@@ -72,13 +72,23 @@ def seed(db: Any, events: int, merchants: int = 50, payers: int = 5_000) -> None
     from digiplus.payments.models import PaymentIntent
     from digiplus.payments.service.intents import intent_data
 
-    rng = random.Random(6)  # noqa: S311 -- made-up sales
+    rng = random.Random(6)
     now = datetime.now(UTC)
     merchant_ids = [new_id("org") for _ in range(merchants)]
     payer_ids = [new_id("org") for _ in range(payers)]
-    orgs = [{"id": m, "name": f"m{n}", "kind": "merchant", "country": "TW", "default_currency": "TWD", "created": now} for n, m in enumerate(merchant_ids)]
+    orgs = [
+        {"id": m, "name": f"m{n}", "kind": "merchant", "country": "TW", "default_currency": "TWD", "created": now}
+        for n, m in enumerate(merchant_ids)
+    ]
     orgs += [
-        {"id": p, "name": f"p{n}", "kind": "consumer", "country": rng.choice("TW TW TW TW JP KR US".split()), "default_currency": "TWD", "created": now}
+        {
+            "id": p,
+            "name": f"p{n}",
+            "kind": "consumer",
+            "country": rng.choice(["TW", "TW", "TW", "TW", "JP", "KR", "US"]),
+            "default_currency": "TWD",
+            "created": now,
+        }
         for n, p in enumerate(payer_ids)
     ]
     start = now - timedelta(days=365)
@@ -92,18 +102,46 @@ def seed(db: Any, events: int, merchants: int = 50, payers: int = 5_000) -> None
                 amount = rng.randint(30, 3_000) * 100
                 items = "OYS-01:1:70;TEA:2:30" if i % 3 == 0 else None
                 intent = PaymentIntent(
-                    id=new_id("pi"), org_id=rng.choice(merchant_ids), livemode=False, created=when, amount=amount,
-                    currency="TWD", status="succeeded", capture_method="automatic", description=None, mcc="5812",
-                    scenario="livelihood_consumption", amount_capturable=0, amount_received=amount, amount_refunded=0,
-                    fee_amount=amount // 50, payment_method_type="wallet", payer_org_id=rng.choice(payer_ids),
-                    payer_wallet_id=None, wallet_currency="TWD", wallet_amount=amount, wallet_amount_refunded=0,
-                    confirmed_at=when, captured_at=when, meta={"items": items} if items else None, transfer_ids={},
+                    id=new_id("pi"),
+                    org_id=rng.choice(merchant_ids),
+                    livemode=False,
+                    created=when,
+                    amount=amount,
+                    currency="TWD",
+                    status="succeeded",
+                    capture_method="automatic",
+                    description=None,
+                    mcc="5812",
+                    scenario="livelihood_consumption",
+                    amount_capturable=0,
+                    amount_received=amount,
+                    amount_refunded=0,
+                    fee_amount=amount // 50,
+                    payment_method_type="wallet",
+                    payer_org_id=rng.choice(payer_ids),
+                    payer_wallet_id=None,
+                    wallet_currency="TWD",
+                    wallet_amount=amount,
+                    wallet_amount_refunded=0,
+                    confirmed_at=when,
+                    captured_at=when,
+                    meta={"items": items} if items else None,
+                    transfer_ids={},
                 )
                 intents.append({a.key: getattr(intent, a.key) for a in PaymentIntent.__mapper__.column_attrs})
                 evts.append(
-                    {"id": new_id("evt"), "org_id": intent.org_id, "livemode": False, "created": when,
-                     "type": "payment_intent.succeeded", "data": {"object": intent_data(intent)},
-                     "api_version": "2026-11-27", "request_id": None, "endpoint_id": None, "dispatched_at": when}
+                    {
+                        "id": new_id("evt"),
+                        "org_id": intent.org_id,
+                        "livemode": False,
+                        "created": when,
+                        "type": "payment_intent.succeeded",
+                        "data": {"object": intent_data(intent)},
+                        "api_version": "2026-11-27",
+                        "request_id": None,
+                        "endpoint_id": None,
+                        "dispatched_at": when,
+                    }
                 )
             session.execute(insert(PaymentIntent), intents)
             session.execute(insert(Event), evts)
@@ -152,11 +190,19 @@ def run_naive(db: Any, lake_dir: Path, limit: int) -> tuple[int, float, float]:
             payer = session.get(Organization, intent.payer_org_id)
             meta = obj.get("metadata") or {}
             row = {
-                "payment_id": obj["id"], "merchant_id": event.org_id, "livemode": False, "source": "sync",
+                "payment_id": obj["id"],
+                "merchant_id": event.org_id,
+                "livemode": False,
+                "source": "sync",
                 "customer_ref": customer_ref(event.org_id, payer_identity(intent.payer_org_id or "")),
-                "paid_at": intent.captured_at, "amount": obj["amount_received"], "currency": obj["currency"],
-                "payer_currency": obj["wallet_currency"], "payer_amount": obj["wallet_amount"],
-                "payer_country": payer.country if payer else None, "scenario": obj["scenario"], "mcc": obj["mcc"],
+                "paid_at": intent.captured_at,
+                "amount": obj["amount_received"],
+                "currency": obj["currency"],
+                "payer_currency": obj["wallet_currency"],
+                "payer_amount": obj["wallet_amount"],
+                "payer_country": payer.country if payer else None,
+                "scenario": obj["scenario"],
+                "mcc": obj["mcc"],
                 "payment_method": obj["payment_method_type"],
                 "items": parse_items(meta["items"], "TWD") if meta.get("items") else None,
             }

@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105  (the default production refuses)
-DEV_CUSTOMER_REF_KEY = "dev-insecure-customer-ref-key-change-me"  # noqa: S105  (refused in production too)
+DEV_CUSTOMER_REF_KEY = "dev-insecure-customer-ref-key-change-me"
 
 
 class Settings(BaseSettings):

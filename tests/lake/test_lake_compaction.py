@@ -49,7 +49,13 @@ def test_compaction_leaves_the_files_of_an_uncommitted_batch(
 ) -> None:
     p = parties(api_for, make_org)
     ids = [pay(p["shop"], p["alice"], p["alice_wallet"], 10_00) for _ in range(3)]
-    assert sync_lake(db, batch_size=1, ) == 3
+    assert (
+        sync_lake(
+            db,
+            batch_size=1,
+        )
+        == 3
+    )
     later = [pay(p["shop"], p["alice"], p["alice_wallet"], 20_00) for _ in range(2)]
     real = consumers._CONSUMERS["lake.sync"]
 

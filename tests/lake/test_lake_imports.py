@@ -127,9 +127,7 @@ def test_a_merchant_imports_only_for_itself_and_the_operator_for_any(
     assert not_merchant.status_code == 422 and not_merchant.json()["error"]["param"] == "merchant"
 
 
-def test_the_cli_imports_with_a_report(
-    db: Database, lake: Lake, make_org: Callable[..., str], tmp_path: Path
-) -> None:
+def test_the_cli_imports_with_a_report(db: Database, lake: Lake, make_org: Callable[..., str], tmp_path: Path) -> None:
     shop_org = make_org("Old Shop", kind="merchant")
     path = tmp_path / "pos.csv"
     path.write_text(CSV, encoding="utf-8")

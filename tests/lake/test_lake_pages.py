@@ -69,8 +69,8 @@ def test_a_merchant_uploads_and_reads_the_report(
     report = browser.get(sent.headers["location"])
     assert report.status_code == 200
     text = report.text
-    assert 'id="import-counts"' in text and ">4</span><span class=\"stat-label\">Imported" in text
-    assert "<td class=\"num\">6</td><td class=\"mono\">time</td>" in text  # row 6, bad time
+    assert 'id="import-counts"' in text and '>4</span><span class="stat-label">Imported' in text
+    assert '<td class="num">6</td><td class="mono">time</td>' in text  # row 6, bad time
     assert "too many decimals" in text and "12.345 has more decimals than TWD allows (2)" in text
     listed = browser.get("/insight/imports").text
     assert "pos.csv" in listed and "2025-03-01 – 2025-03-02" in listed

@@ -101,7 +101,9 @@ def test_a_crash_between_the_file_and_the_commit_leaves_no_duplicate_and_no_gap(
         real.handler(session, events)  # the Parquet file is in place…
         raise RuntimeError("power cut before the commit")  # …the cursor never moves
 
-    monkeypatch.setitem(consumers._CONSUMERS, "lake.sync", consumers.Consumer("lake.sync", real.event_types, crash_after_write))
+    monkeypatch.setitem(
+        consumers._CONSUMERS, "lake.sync", consumers.Consumer("lake.sync", real.event_types, crash_after_write)
+    )
     with pytest.raises(RuntimeError, match="power cut"):
         sync_lake(db)
     assert read_facts(lake, "payments").num_rows == 3  # written, but not committed
@@ -117,7 +119,9 @@ def test_a_crash_between_the_file_and_the_commit_leaves_no_duplicate_and_no_gap(
 
     # and with a smaller batch on the re-run than at the crash
     more = [pay(p["shop"], p["alice"], p["alice_wallet"], 5_00) for _ in range(3)]
-    monkeypatch.setitem(consumers._CONSUMERS, "lake.sync", consumers.Consumer("lake.sync", real.event_types, crash_after_write))
+    monkeypatch.setitem(
+        consumers._CONSUMERS, "lake.sync", consumers.Consumer("lake.sync", real.event_types, crash_after_write)
+    )
     with pytest.raises(RuntimeError):
         sync_lake(db)
     monkeypatch.setitem(consumers._CONSUMERS, "lake.sync", real)
@@ -127,7 +131,9 @@ def test_a_crash_between_the_file_and_the_commit_leaves_no_duplicate_and_no_gap(
     assert rows.num_rows == 7
 
 
-def test_the_worker_runs_the_sync(db: Database, lake: Lake, api_for: Callable[..., Any], make_org: Callable[..., str]) -> None:
+def test_the_worker_runs_the_sync(
+    db: Database, lake: Lake, api_for: Callable[..., Any], make_org: Callable[..., str]
+) -> None:
     from digiplus.core.worker import run_once
 
     p = parties(api_for, make_org)

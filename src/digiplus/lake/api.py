@@ -36,7 +36,9 @@ def create_import(
     session: SessionDep,
     caller: Importer,
     background: BackgroundTasks,
-    file: Annotated[UploadFile, File(description="UTF-8 CSV: customer, time, amount, currency[, items, transaction_id]")],
+    file: Annotated[
+        UploadFile, File(description="UTF-8 CSV: customer, time, amount, currency[, items, transaction_id]")
+    ],
     merchant: Annotated[
         str | None,
         Form(max_length=64, pattern=r"^org_[A-Za-z0-9]+$", description="Operator only: the merchant it is for."),

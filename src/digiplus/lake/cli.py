@@ -31,13 +31,13 @@ def sync_command(
     db = get_database()
     pending = pending_events(db)
     started = time.perf_counter()
-    with Progress(
-        TextColumn("[bold]lake sync"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
-    ) as bar:
+    with Progress(TextColumn("[bold]lake sync"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
         task = bar.add_task("events", total=pending)
         done = sync_lake(db, batch_size=batch_size, progress=lambda n: bar.advance(task, n))
     seconds = time.perf_counter() - started
-    typer.echo(f"synced {done:,} events in {seconds:.2f} s ({done / max(seconds, 1e-9):,.0f} events/s); lake {get_lake().url}")
+    typer.echo(
+        f"synced {done:,} events in {seconds:.2f} s ({done / max(seconds, 1e-9):,.0f} events/s); lake {get_lake().url}"
+    )
 
 
 @lake_app.command("compact")
@@ -59,9 +59,7 @@ def compact_command(
             typer.secho("error: --since and --until are dates, YYYY-MM-DD", err=True, fg="red")
             raise typer.Exit(2) from None
     started = time.perf_counter()
-    with Progress(
-        TextColumn("[bold]lake compact"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
-    ) as bar:
+    with Progress(TextColumn("[bold]lake compact"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
         task = bar.add_task("partitions", total=None)
         report = compact(
             get_database(),
@@ -109,8 +107,7 @@ def import_command(
 
         imports.run_import(db, job.id, progress=on_progress)
     with db.session() as session:
-        done = session.get(HistoryImport, job.id)
-        assert done is not None
+        done = imports.get_import(session, caller, job.id)
         report = import_public(done)
     if as_json:
         typer.echo(json.dumps(report))

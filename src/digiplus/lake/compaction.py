@@ -75,7 +75,7 @@ def _committed_sync_files(db: Database, keys: list[str]) -> set[str]:
         ids = sorted(set(last_ids.values()))
         for start in range(0, len(ids), 500):
             stmt = select(Event.id, Event.created).where(Event.id.in_(ids[start : start + 500]))
-            created.update({event_id: when for event_id, when in session.execute(stmt)})
+            created.update((row[0], row[1]) for row in session.execute(stmt))
     return {key for key, last in last_ids.items() if last in created and (created[last], last) <= mark}
 
 

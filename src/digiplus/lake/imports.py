@@ -126,12 +126,9 @@ def stage_import(
 
 def imports_query(caller: Caller) -> Select[HistoryImport]:
     """The imports the caller may see: of its org, or asked for by it (the operator's)."""
-    return (
-        select(HistoryImport)
-        .where(
-            HistoryImport.livemode.is_(caller.livemode),
-            or_(HistoryImport.org_id == caller.org_id, HistoryImport.requested_by_org_id == caller.org_id),
-        )
+    return select(HistoryImport).where(
+        HistoryImport.livemode.is_(caller.livemode),
+        or_(HistoryImport.org_id == caller.org_id, HistoryImport.requested_by_org_id == caller.org_id),
     )
 
 
@@ -152,11 +149,17 @@ def _claim(db: Database, import_id: str) -> bool:
         return bool(getattr(claimed, "rowcount", 0))
 
 
+def _loaded(session: Session, import_id: str) -> HistoryImport:
+    job = session.get(HistoryImport, import_id)
+    if job is None:
+        raise NotFound(f"No such history import: '{import_id}'", param="id")
+    return job
+
+
 def _save(db: Database, import_id: str, **values: Any) -> HistoryImport:
     with db.session() as session:
         session.execute(update(HistoryImport).where(HistoryImport.id == import_id).values(**values))
-        job = session.get(HistoryImport, import_id)
-        assert job is not None
+        job = _loaded(session, import_id)
         session.expunge(job)
         return job
 
@@ -169,10 +172,11 @@ def run_import(db: Database, import_id: str, *, progress: Progress | None = None
             return job.status if job else "missing"
     lake = lake or get_lake()
     with db.session() as session:
-        job = session.get(HistoryImport, import_id)
-        assert job is not None
+        job = _loaded(session, import_id)
         profile = session.scalars(
-            select(MerchantProfile).where(MerchantProfile.org_id == job.org_id, MerchantProfile.livemode == job.livemode)
+            select(MerchantProfile).where(
+                MerchantProfile.org_id == job.org_id, MerchantProfile.livemode == job.livemode
+            )
         ).first()
         session.expunge(job)
     context = (profile.scenario, profile.mcc) if profile else (None, None)

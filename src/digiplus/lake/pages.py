@@ -67,14 +67,18 @@ def _importer(page: PageContext) -> Caller:
     return page.caller
 
 
-def _list(page: PageContext, session: SessionDep, caller: Caller, *, error: str = "", status_code: int = 200) -> Response:
+def _list(
+    page: PageContext, session: SessionDep, caller: Caller, *, error: str = "", status_code: int = 200
+) -> Response:
     jobs = list(session.scalars(imports.imports_query(caller).order_by(HistoryImport.id.desc()).limit(20)))
     merchants: list[tuple[str, str]] = []
     if page.org and page.org.kind == "operator":
         merchants = [
             (org_id, name)
             for org_id, name in session.execute(
-                select(Organization.id, Organization.name).where(Organization.kind == "merchant").order_by(Organization.name)
+                select(Organization.id, Organization.name)
+                .where(Organization.kind == "merchant")
+                .order_by(Organization.name)
             )
         ]
     context = {"jobs": jobs, "error": error, "merchants": merchants}

@@ -42,8 +42,6 @@ def pending_events(db: Database) -> int:
     return pending_count(db, CONSUMER)
 
 
-def sync_lake(
-    db: Database, *, batch_size: int = DEFAULT_BATCH, progress: Callable[[int], None] | None = None
-) -> int:
+def sync_lake(db: Database, *, batch_size: int = DEFAULT_BATCH, progress: Callable[[int], None] | None = None) -> int:
     """Catch up with the outbox; returns the number of events handled."""
     return run_consumer(db, CONSUMER, batch_size=batch_size, progress=progress)

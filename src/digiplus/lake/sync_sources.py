@@ -56,8 +56,8 @@ def payment_facts(session: Session, events: Sequence[Event]) -> list[Fact]:
             .outerjoin(Organization, Organization.id == PaymentIntent.payer_org_id)
             .where(PaymentIntent.id.in_(chunk))
         )
-        for intent_id, payer_org, captured_at, country in session.execute(stmt):
-            payers[intent_id] = (payer_org, captured_at, country)
+        for found in session.execute(stmt):
+            payers[found[0]] = (found[1], found[2], found[3])
     facts = []
     for event in events:
         obj = event.data["object"]
@@ -75,7 +75,9 @@ def payment_facts(session: Session, events: Sequence[Event]) -> list[Fact]:
             "amount": int(obj["amount_received"]),
             "currency": currency_code,
             "payer_currency": wallet_currency,
-            "payer_amount": int(obj["wallet_amount"] if obj.get("wallet_amount") is not None else obj["amount_received"]),
+            "payer_amount": int(
+                obj["wallet_amount"] if obj.get("wallet_amount") is not None else obj["amount_received"]
+            ),
             "payer_country": country,
             "scenario": obj.get("scenario"),
             "mcc": obj.get("mcc"),
