@@ -5,8 +5,10 @@
     python benchmarks/lake_sync.py --pg-url postgresql+psycopg://postgres@127.0.0.1:5432/lake_bench
 
 A fresh SQLite database (or the PostgreSQL one given: its ``public`` schema is dropped) gets N
-``payment_intent.succeeded`` events with their intents and payers, written in bulk the way the
-demo writes its past year (no ledger: the sync never reads it). Then, each run from an empty lake
+``payment_intent.succeeded`` events with their intents and payers over the last ``--days`` days
+(default 7: a week's backlog; a batch writes one file per day it covers, so a year's history in
+one run means more, smaller files), written in bulk the way the demo writes its past year (no
+ledger: the sync never reads it). Then, each run from an empty lake
 and a reset cursor:
 
 * ``lake sync``: the real consumer (``digiplus.lake.sync.sync_lake``, default batch 2,000): reads
@@ -62,8 +64,8 @@ def _setup_env(url: str, data_dir: str) -> None:
     )
 
 
-def seed(db: Any, events: int, merchants: int = 50, payers: int = 5_000) -> None:
-    """N succeeded payments over a year: intents, their events, merchant and payer orgs."""
+def seed(db: Any, events: int, days: int, merchants: int = 50, payers: int = 5_000) -> None:
+    """N succeeded payments over the last ``days`` days: intents, their events, merchant and payer orgs."""
     from sqlalchemy import insert
 
     from digiplus.core.events import Event
@@ -91,8 +93,8 @@ def seed(db: Any, events: int, merchants: int = 50, payers: int = 5_000) -> None
         }
         for n, p in enumerate(payer_ids)
     ]
-    start = now - timedelta(days=365)
-    step = timedelta(days=365) / max(1, events)
+    start = now - timedelta(days=days)
+    step = timedelta(days=days) / max(1, events)
     with db.session() as session:
         session.execute(insert(Organization), orgs)
         for lo in range(0, events, 5_000):
@@ -257,7 +259,7 @@ def bench_backend(name: str, url: str, args: argparse.Namespace) -> dict[str, An
             conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     upgrade(url)
     t0 = time.perf_counter()
-    seed(db, args.events)
+    seed(db, args.events, args.days)
     print(f"  {name}: seeded {args.events:,} events in {time.perf_counter() - t0:.1f} s", flush=True)
     lake_dir = Path(data_dir) / "lake"
     measures: dict[str, list[tuple[int, float, float]]] = {"sync": [], "naive": [], "floor": []}
@@ -272,7 +274,7 @@ def bench_backend(name: str, url: str, args: argparse.Namespace) -> dict[str, An
         measures["naive"].append(run_naive(db, Path(data_dir) / "naive", args.naive_events))
         shutil.rmtree(Path(data_dir) / "naive", ignore_errors=True)
         print(f"  {name}: run {run + 1}/{args.runs} done", flush=True)
-    result: dict[str, Any] = {"database": name, "events": args.events, "batch": args.batch}
+    result: dict[str, Any] = {"database": name, "events": args.events, "batch": args.batch, "days": args.days}
     for key, values in measures.items():
         result[key] = {
             "rows": values[0][0],
@@ -290,6 +292,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=2_000, help="the sync's batch size")
+    parser.add_argument(
+        "--days", type=int, default=7, help="the events' time span: a batch writes one file per day it covers"
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--naive-events", type=int, default=2_000, help="events the naive writer handles per run")
     parser.add_argument("--pg-url", default=None, help="also measure on this PostgreSQL database (schema dropped)")
