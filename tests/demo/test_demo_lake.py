@@ -1,4 +1,5 @@
-"""The demo world, the lake part: every demo merchant's year reaches the fact tables through the sync."""
+"""The demo world, the lake part: every demo merchant's year (and the wallets' top-ups) reaches the fact
+tables through the sync."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from digiplus.demo.service import build_demo_world
 from digiplus.identity import service as identity
 from digiplus.lake import Lake, get_lake
 from digiplus.lake.fact_writer import business_day
-from digiplus.payments.models import MerchantProfile, Refund
+from digiplus.payments.models import BankTransfer, MerchantProfile, Refund
 from digiplus.settings import get_settings
 
 
@@ -48,6 +49,7 @@ def test_every_demo_merchant_has_its_year_in_the_lake(db: Database, lake: Lake) 
         )
         merchants = set(session.scalars(select(MerchantProfile.org_id)))
         refunded = session.scalar(select(func.count()).where(Refund.status == "succeeded"))
+        topups = session.scalar(select(func.count()).where(BankTransfer.kind == "topup"))
     assert undispatched == 0  # a past year sends no webhooks
 
     first = build_demo_lake(db)
@@ -60,7 +62,8 @@ def test_every_demo_merchant_has_its_year_in_the_lake(db: Database, lake: Lake) 
     # compacted: one file per table and day
     per_day = Counter(k.rsplit("/", 1)[0] for k in lake.keys("facts/"))
     assert set(per_day.values()) == {1}
-    assert first.rows == payments.num_rows + refunded and first.files == len(per_day)
+    assert _facts(lake, "wallet_movements").num_rows == topups == built.topups
+    assert first.rows == payments.num_rows + refunded + topups and first.files == len(per_day)
 
     again = build_demo_lake(db)
     assert (again.events, again.files, again.rows) == (0, first.files, first.rows)

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from lake_helpers import parties, pay, read_facts, refund, wallet
+from lake_helpers import ok, parties, pay, read_facts, refund, wallet
 from sqlalchemy import select
 
 from digiplus.core.db import Database
 from digiplus.lake import Lake
 from digiplus.lake.fact_writer import business_day
-from digiplus.lake.pseudonyms import customer_ref, payer_identity
+from digiplus.lake.pseudonyms import customer_ref, holder_ref, payer_identity
 from digiplus.lake.sync import pending_events, sync_lake
 from digiplus.payments.models import PaymentIntent
 
@@ -35,10 +35,10 @@ def test_payments_and_refunds_land_once_with_what_the_events_lack(
     third = pay(p["shop"], p["alice"], p["alice_wallet"], 80_00, {"items": "not an item list"})
     back = refund(p["shop"], first, 60_00)
 
-    assert pending_events(db) == 4
+    assert pending_events(db) == 6  # the two wallets' top-ups, three payments, a refund
     seen: list[int] = []
-    assert sync_lake(db, batch_size=3, progress=seen.append) == 4
-    assert seen == [3, 1]
+    assert sync_lake(db, batch_size=3, progress=seen.append) == 6
+    assert seen == [3, 3]
     assert pending_events(db) == 0
 
     payments = read_facts(lake, "payments").sort_by("paid_at").to_pylist()
@@ -82,7 +82,7 @@ def test_payments_and_refunds_land_once_with_what_the_events_lack(
     day = business_day(payments[0]["paid_at"]).isoformat()
     keys = lake.keys("facts/")
     assert all(f"/date={day}/sync-evt_" in k for k in keys)
-    assert len([k for k in keys if k.startswith("facts/payments/")]) == 1  # the third payment rode with the refund
+    assert len([k for k in keys if k.startswith("facts/payments/")]) == 2  # one per batch that had payments
     assert sync_lake(db) == 0  # nothing new: nothing written twice
     assert read_facts(lake, "payments").num_rows == 3
 
@@ -111,8 +111,8 @@ def test_a_crash_between_the_file_and_the_commit_leaves_no_duplicate_and_no_gap(
 
     # more sales arrive before the re-run: its first batch is longer than the one that crashed
     ids += [pay(p["shop"], p["alice"], p["alice_wallet"], 99_00)]
-    assert pending_events(db) == 4
-    assert sync_lake(db) == 4
+    assert pending_events(db) == 5  # the top-up and four payments
+    assert sync_lake(db) == 5
     rows = read_facts(lake, "payments")
     assert sorted(rows["payment_id"].to_pylist()) == sorted(ids)
     assert len(lake.keys("facts/payments/")) == 1  # the crashed attempt's file is gone
@@ -141,3 +141,29 @@ def test_the_worker_runs_the_sync(
     run_once(db)
     assert read_facts(lake, "payments")["payment_id"].to_pylist() == [paid]
     assert datetime.now(UTC) >= read_facts(lake, "payments")["paid_at"][0].as_py()
+
+
+def test_wallet_movements_land_with_platform_wide_pseudonyms(
+    db: Database, lake: Lake, api_for: Callable[..., Any], make_org: Callable[..., str]
+) -> None:
+    alice_org, bob_org = make_org("Alice", kind="consumer"), make_org("Bob", kind="consumer")
+    alice, bob = api_for(alice_org), api_for(bob_org)
+    a = wallet(alice, 1_000_00)
+    b = wallet(bob, 0 + 1)
+    bank = ok(
+        alice.post("/v1/bank_accounts", json={"bank_code": "004", "account_number": "111122223333", "holder_name": "A"})
+    )
+    sent = ok(alice.post(f"/v1/wallets/{a['id']}/transfers", json={"to_wallet": b["id"], "amount": 200_00}))
+    out = ok(alice.post(f"/v1/wallets/{a['id']}/withdrawals", json={"bank_account": bank["id"], "amount": 50_00}))
+    assert out["status"] == "succeeded"
+    assert sync_lake(db) == 4  # two top-ups, the transfer (once: the received event is its mirror), the withdrawal
+    rows = read_facts(lake, "wallet_movements").sort_by("occurred_at").to_pylist()
+    alice_ref, bob_ref = holder_ref(alice_org), holder_ref(bob_org)
+    assert [(r["kind"], r["holder_ref"], r["counterparty_ref"], r["amount"], r["currency"]) for r in rows] == [
+        ("topup", alice_ref, None, 1_000_00, "TWD"),
+        ("topup", bob_ref, None, 1, "TWD"),
+        ("transfer", alice_ref, bob_ref, 200_00, "TWD"),
+        ("withdrawal", alice_ref, None, 50_00, "TWD"),
+    ]
+    assert rows[2]["movement_id"] == sent["id"] and {r["holder_country"] for r in rows} == {"TW"}
+    assert alice_ref != customer_ref(alice_org, payer_identity(alice_org))  # unrelated to any merchant's reference

@@ -20,8 +20,8 @@ How it stays quick and honest:
   on any later day asks for the same world; the whole year is one transaction, so it is
   either all there (a re-run writes nothing) or not at all.
 
-Each historical payment writes its ``payment_intent.succeeded`` event to the outbox, dated
-when it happened and marked as dispatched (no webhooks for a past year), so the lake sync
+Each historical payment and top-up writes its event (``payment_intent.succeeded``,
+``wallet.topped_up``) to the outbox, dated when it happened and marked as dispatched (no webhooks for a past year), so the lake sync
 (``digiplus.lake.sync``) builds the merchants' fact tables from the same path as live payments;
 the ledger writes its audit entry per batch.
 """
@@ -49,6 +49,7 @@ from digiplus.payments.models import BankTransfer, FxQuote, MerchantProfile, Pay
 from digiplus.payments.service import books, charging, fx, payouts, refunds, settlement
 from digiplus.payments.service.books import TransferCode
 from digiplus.payments.service.intents import SUCCEEDED, intent_data
+from digiplus.payments.service.topups import TOPPED_UP
 from digiplus.settings import get_settings
 
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -283,6 +284,7 @@ def _write_day(
         )
     if topup_rows:
         session.execute(insert(BankTransfer), topup_rows)
+        session.execute(insert(Event), [_topup_event(row) for row in topup_rows])
         _book(session, ledger_books, first_batch, _local(day, 0, 5))
     intents, quotes, ids = [], [], []
     spread = get_settings().fx_spread_bps
@@ -374,6 +376,36 @@ def _events(intents: list[PaymentIntent], planned: list[Planned]) -> list[dict[s
         }
         for intent, p in zip(intents, planned, strict=True)
     ]
+
+
+def _topup_event(row: dict[str, Any]) -> dict[str, Any]:
+    """The ``wallet.topped_up`` outbox row of a demo top-up, already dispatched."""
+    when: datetime = row["created"]
+    data = {
+        "id": row["id"],
+        "object": "topup",
+        "created": int(when.timestamp()),
+        "livemode": False,
+        "wallet": row["wallet_id"],
+        "bank_account": row["bank_account_id"],
+        "amount": row["amount"],
+        "currency": row["currency"],
+        "status": "succeeded",
+        "failure_code": None,
+        "failure_message": None,
+    }
+    return {
+        "id": derived_id("evt", when, f"evt:{row['id']}"),
+        "org_id": row["org_id"],
+        "livemode": False,
+        "created": when,
+        "type": TOPPED_UP,
+        "data": {"object": data},
+        "api_version": get_settings().api_version,
+        "request_id": None,
+        "endpoint_id": None,
+        "dispatched_at": when,
+    }
 
 
 _COLUMNS: dict[type[Any], list[str]] = {}

@@ -12,6 +12,9 @@ So the same consumer has unrelated references at two merchants (a merchant canno
 customers with another's), nobody holding the lake alone can invert a reference (the key is not
 in it), and the reference is stable, so returning customers are recognised across months.
 128 bits leave no practical chance of two customers of one merchant colliding.
+
+Wallet facts carry ``holder_ref``: the same construction with the scope ``platform`` in place of
+a merchant's org id, for platform-wide figures (top-ups, transfers) that no merchant sees.
 """
 
 from __future__ import annotations
@@ -35,6 +38,15 @@ def customer_ref(merchant_id: str, identity: str) -> str:
     key = _key(get_settings().customer_ref_key)
     digest = hmac.new(key, f"{merchant_id}\x1f{identity}".encode(), hashlib.sha256).hexdigest()
     return PREFIX + digest[:32]
+
+
+PLATFORM_SCOPE = "platform"
+
+
+def holder_ref(org_id: str) -> str:
+    """A wallet holder's platform-wide pseudonym (wallet facts): the same key, scoped to the
+    platform instead of a merchant, so it matches no merchant's ``customer_ref``."""
+    return customer_ref(PLATFORM_SCOPE, payer_identity(org_id))
 
 
 def payer_identity(payer_org_id: str) -> str:

@@ -1,7 +1,7 @@
 """``digiplus lake sync``: the outbox consumer that keeps the fact tables up to date.
 
-The consumer ``lake.sync`` (``core.events.consumers``) hands over the payment and refund
-events it has not seen, oldest first, in batches. For each batch, in the transaction that
+The consumer ``lake.sync`` (``core.events.consumers``) hands over the payment, refund and
+wallet events it has not seen (``sync_sources.EXTRACTORS``), oldest first, in batches. For each batch, in the transaction that
 advances its cursor, the handler reads what the events lack from the payment tables
 (``sync_sources``) and writes one Parquet file per table and business day, named after the
 batch's first and last event (``fact_writer``). So:

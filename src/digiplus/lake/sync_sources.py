@@ -18,10 +18,12 @@ from digiplus.core.events import Event
 from digiplus.identity.models import Organization
 from digiplus.lake.fact_writer import Fact
 from digiplus.lake.items import ItemsInvalid, parse_items
-from digiplus.lake.pseudonyms import customer_ref, payer_identity
-from digiplus.payments.models import PaymentIntent, Refund
+from digiplus.lake.pseudonyms import customer_ref, holder_ref, payer_identity
+from digiplus.payments.models import BankTransfer, PaymentIntent, Refund, WalletTransfer
 from digiplus.payments.service.intents import SUCCEEDED as PAYMENT_SUCCEEDED
 from digiplus.payments.service.refunds import SUCCEEDED as REFUND_SUCCEEDED
+from digiplus.payments.service.topups import TOPPED_UP, WITHDRAWN
+from digiplus.payments.service.wallets import TRANSFER_SENT
 
 _CHUNK = 500  # ids per IN (…) query
 
@@ -113,22 +115,94 @@ def refund_facts(session: Session, events: Sequence[Event]) -> list[Fact]:
     return facts
 
 
+def _countries(session: Session, org_ids: set[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for chunk in _chunks(sorted(org_ids)):
+        for org in session.execute(select(Organization.id, Organization.country).where(Organization.id.in_(chunk))):
+            found[org[0]] = org[1]
+    return found
+
+
+def bank_movement_facts(session: Session, events: Sequence[Event]) -> list[Fact]:
+    """``wallet.topped_up`` / ``wallet.withdrawn`` → ``wallet_movements`` rows (succeeded ones only)."""
+    ids = [e.data["object"]["id"] for e in events]
+    created: dict[str, datetime] = {}
+    for chunk in _chunks(ids):
+        stmt = select(BankTransfer.id, BankTransfer.created).where(BankTransfer.id.in_(chunk))
+        for movement in session.execute(stmt):
+            created[movement[0]] = movement[1]
+    countries = _countries(session, {e.org_id for e in events})
+    facts = []
+    for event in events:
+        obj = event.data["object"]
+        at = _aware(created.get(obj["id"], event.created))
+        row = {
+            "movement_id": obj["id"],
+            "kind": "topup" if event.type == TOPPED_UP else "withdrawal",
+            "livemode": bool(obj["livemode"]),
+            "source": "sync",
+            "holder_ref": holder_ref(event.org_id),
+            "holder_country": countries.get(event.org_id),
+            "counterparty_ref": None,
+            "occurred_at": at,
+            "amount": int(obj["amount"]),
+            "currency": obj["currency"],
+        }
+        facts.append(Fact("wallet_movements", event.id, at, row))
+    return facts
+
+
+def wallet_transfer_facts(session: Session, events: Sequence[Event]) -> list[Fact]:
+    """``wallet.transfer_sent`` → one ``wallet_movements`` row per transfer (the received event is its mirror)."""
+    ids = [e.data["object"]["id"] for e in events]
+    found: dict[str, tuple[datetime, str]] = {}
+    for chunk in _chunks(ids):
+        stmt = select(WalletTransfer.id, WalletTransfer.created, WalletTransfer.to_org_id).where(
+            WalletTransfer.id.in_(chunk)
+        )
+        for transfer in session.execute(stmt):
+            found[transfer[0]] = (transfer[1], transfer[2])
+    countries = _countries(session, {e.org_id for e in events})
+    facts = []
+    for event in events:
+        obj = event.data["object"]
+        when, to_org = found.get(obj["id"], (event.created, None))
+        at = _aware(when)
+        row = {
+            "movement_id": obj["id"],
+            "kind": "transfer",
+            "livemode": bool(obj["livemode"]),
+            "source": "sync",
+            "holder_ref": holder_ref(event.org_id),
+            "holder_country": countries.get(event.org_id),
+            "counterparty_ref": holder_ref(to_org) if to_org else None,
+            "occurred_at": at,
+            "amount": int(obj["amount"]),
+            "currency": obj["currency"],
+        }
+        facts.append(Fact("wallet_movements", event.id, at, row))
+    return facts
+
+
 EXTRACTORS: dict[str, Extractor] = {
     PAYMENT_SUCCEEDED: payment_facts,
     REFUND_SUCCEEDED: refund_facts,
+    TOPPED_UP: bank_movement_facts,
+    WITHDRAWN: bank_movement_facts,
+    TRANSFER_SENT: wallet_transfer_facts,
 }
 
 
 def facts_for_events(session: Session, events: Sequence[Event]) -> list[Fact]:
     """Every fact of a batch, in event order."""
-    by_type: dict[str, list[Event]] = {}
+    by_extractor: dict[Extractor, list[Event]] = {}
     for event in events:
-        by_type.setdefault(event.type, []).append(event)
+        extractor = EXTRACTORS.get(event.type)
+        if extractor is not None:
+            by_extractor.setdefault(extractor, []).append(event)
     position = {e.id: n for n, e in enumerate(events)}
     facts: list[Fact] = []
-    for event_type, group in by_type.items():
-        extractor = EXTRACTORS.get(event_type)
-        if extractor is not None:
-            facts += extractor(session, group)
+    for extractor, group in by_extractor.items():
+        facts += extractor(session, group)
     facts.sort(key=lambda f: position[f.record_id])
     return facts
