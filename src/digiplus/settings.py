@@ -15,7 +15,6 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105  (the default production refuses)
-DEV_CUSTOMER_REF_KEY = "dev-insecure-customer-ref-key-change-me"
 
 
 class Settings(BaseSettings):
@@ -76,8 +75,8 @@ class Settings(BaseSettings):
     harvest_allow_private_networks: bool = False
     lake_url: str = Field(default="", description="fsspec URL of the lake; empty: <data_dir>/lake")
     customer_ref_key: str = Field(
-        default=DEV_CUSTOMER_REF_KEY,
-        description="HMAC key of the lake's per-merchant customer pseudonyms (docs/lake.md); never rotate casually",
+        default="",
+        description="HMAC key of the lake's customer pseudonyms (docs/lake.md); empty: derived from secret_key",
     )
     data_max_cell_bytes: int = Field(default=65_536, description="ingest refuses a cell longer than this")
     data_max_upload_bytes: int = Field(default=1_073_741_824, description="largest upload to /v1/ingest_jobs")
@@ -93,12 +92,10 @@ class Settings(BaseSettings):
                 "DIGIPLUS_SECRET_KEY must be set to a random value of at least 32 "
                 "characters in production (the development default is refused)"
             )
-        if self.env == "production" and (
-            self.customer_ref_key == DEV_CUSTOMER_REF_KEY or len(self.customer_ref_key) < 32
-        ):
+        if self.env == "production" and self.customer_ref_key and len(self.customer_ref_key) < 32:
             raise ValueError(
-                "DIGIPLUS_CUSTOMER_REF_KEY must be set to a random value of at least 32 characters in "
-                "production: it keys the lake's customer pseudonyms (the development default is refused)"
+                "DIGIPLUS_CUSTOMER_REF_KEY must be a random value of at least 32 characters in production "
+                "(or left empty, to derive it from DIGIPLUS_SECRET_KEY)"
             )
         return self
 

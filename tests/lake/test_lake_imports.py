@@ -125,6 +125,10 @@ def test_a_merchant_imports_only_for_itself_and_the_operator_for_any(
     assert {r["merchant_id"] for r in read_facts(lake, "payments").to_pylist()} == {shop_org}
     not_merchant = upload(operator, CSV, merchant=make_org("Someone", kind="consumer"))
     assert not_merchant.status_code == 422 and not_merchant.json()["error"]["param"] == "merchant"
+    own = upload(operator, CSV)  # the operator has no sales of its own
+    assert own.status_code == 422 and own.json()["error"]["param"] == "merchant"
+    consumer = upload(api_for(make_org("Lin", kind="consumer")), CSV)
+    assert consumer.status_code == 422 and "Only a merchant" in consumer.json()["error"]["message"]
 
 
 def test_the_cli_imports_with_a_report(db: Database, lake: Lake, make_org: Callable[..., str], tmp_path: Path) -> None:

@@ -79,9 +79,13 @@ def _staging_key(job: HistoryImport) -> str:
 
 def merchant_for(session: Session, caller: Caller, merchant_id: str | None) -> str:
     """The org the import is for: the caller's own, or (operator only) the one named."""
-    if merchant_id is None or merchant_id == caller.org_id:
-        return caller.org_id
     kind = session.scalar(select(Organization.kind).where(Organization.id == caller.org_id))
+    if merchant_id is None or merchant_id == caller.org_id:
+        if kind != "merchant":
+            raise ValidationFailed(
+                "Only a merchant has a sales history to import; the operator names the merchant.", param="merchant"
+            )
+        return caller.org_id
     if kind != "operator":
         raise PermissionDenied("A merchant imports only its own history.", code="not_your_merchant")
     target = session.scalar(select(Organization.kind).where(Organization.id == merchant_id))

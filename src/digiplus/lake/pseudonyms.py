@@ -1,8 +1,9 @@
 """Per-merchant customer pseudonyms: ``customer_ref`` in the fact tables.
 
 ``customer_ref = "cr_" + hex(HMAC-SHA256(key, merchant_org_id + "\\x1f" + identity))[:32]`` with
-``key`` the platform secret ``DIGIPLUS_CUSTOMER_REF_KEY`` (refused at its development default in
-production). ``identity`` names the payer in one namespace per origin:
+``key`` the platform secret ``DIGIPLUS_CUSTOMER_REF_KEY``, or when that is empty a key derived from
+``DIGIPLUS_SECRET_KEY`` (``HMAC-SHA256(secret_key, "digiplus.lake.customer_ref.v1")``), whose
+development default production refuses. ``identity`` names the payer in one namespace per origin:
 
 - ``org:<payer org id>`` for a digiplus wallet payment (the wallet holder's organisation);
 - ``pos:<reference>`` for a row of an imported history (the merchant's own customer reference,
@@ -28,14 +29,20 @@ from digiplus.settings import get_settings
 PREFIX = "cr_"
 
 
+_DERIVATION = b"digiplus.lake.customer_ref.v1"
+
+
 @lru_cache(maxsize=8)
-def _key(secret: str) -> bytes:
-    return secret.encode()
+def _key(customer_ref_key: str, secret_key: str) -> bytes:
+    if customer_ref_key:
+        return customer_ref_key.encode()
+    return hmac.new(secret_key.encode(), _DERIVATION, hashlib.sha256).digest()
 
 
 def customer_ref(merchant_id: str, identity: str) -> str:
     """The pseudonym of ``identity`` (``org:…`` or ``pos:…``) at merchant ``merchant_id``."""
-    key = _key(get_settings().customer_ref_key)
+    settings = get_settings()
+    key = _key(settings.customer_ref_key, settings.secret_key)
     digest = hmac.new(key, f"{merchant_id}\x1f{identity}".encode(), hashlib.sha256).hexdigest()
     return PREFIX + digest[:32]
 
