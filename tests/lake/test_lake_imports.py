@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -143,3 +144,31 @@ def test_the_cli_imports_with_a_report(db: Database, lake: Lake, make_org: Calla
     assert '"rows_already_imported": 4' in again.output
     unknown = CliRunner().invoke(cli, ["lake", "import", str(path), "--merchant", "org_NOPE"])
     assert unknown.exit_code == 2 and "No such organization" in unknown.output
+
+
+def test_the_worker_reruns_an_import_a_crash_left_running(
+    db: Database, lake: Lake, make_org: Callable[..., str]
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from digiplus.core.context import Caller
+    from digiplus.core.db import utcnow
+    from digiplus.lake import imports
+    from digiplus.lake.models import HistoryImport
+
+    shop_org = make_org("Old Shop", kind="merchant")
+    with db.session() as session:
+        job = imports.stage_import(session, Caller.system(shop_org, False), io.BytesIO(CSV.encode()), "pos.csv")
+    with db.session() as session:  # the process died an hour ago while checking it
+        session.execute(
+            update(HistoryImport)
+            .where(HistoryImport.id == job.id)
+            .values(status="running", started=utcnow() - timedelta(hours=2))
+        )
+    assert imports.run_queued_imports(db) == 1
+    with db.session() as session:
+        done = imports.get_import(session, Caller.system(shop_org, False), job.id)
+        assert (done.status, done.rows_imported, done.rows_rejected) == ("succeeded", 4, 6)
+    assert imports.run_queued_imports(db) == 0

@@ -19,7 +19,7 @@ import csv
 import hashlib
 import time
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import IO, Any
 
 import pyarrow as pa
@@ -336,9 +336,19 @@ def _write_days(lake: Lake, job: HistoryImport) -> dict[str, Any]:
     }
 
 
+STALE_AFTER = timedelta(hours=1)
+
+
 @task("lake.history_imports")
 def run_queued_imports(db: Database) -> int:
-    """The worker runs an import its request could not (the server stopped before it ran)."""
+    """The worker runs an import its request could not (the server stopped before it ran), and
+    runs again one a crash left ``running`` for over an hour (a re-run is safe: known ids are skipped)."""
+    with db.session() as session:
+        session.execute(
+            update(HistoryImport)
+            .where(HistoryImport.status == "running", HistoryImport.started < utcnow() - STALE_AFTER)
+            .values(status="queued")
+        )
     with db.session() as session:
         queued = list(session.scalars(select(HistoryImport.id).where(HistoryImport.status == "queued").limit(5)))
     for import_id in queued:
