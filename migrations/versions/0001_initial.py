@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 18:43:29.997185
+Create Date: 2026-12-01 18:45:53.080702
 """
 
 from __future__ import annotations
@@ -439,6 +439,41 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_events_org_id"), ["org_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_events_type"), ["type"], unique=False)
         batch_op.create_index("ix_events_type_created_id", ["type", "created", "id"], unique=False)
+
+    op.create_table(
+        "lake_history_imports",
+        sa.Column("requested_by_org_id", sa.String(length=40), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("filename", sa.String(length=500), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("staged_key", sa.String(length=1000), nullable=False),
+        sa.Column("bytes_total", sa.BigInteger(), nullable=False),
+        sa.Column("bytes_read", sa.BigInteger(), nullable=False),
+        sa.Column("rows_read", sa.BigInteger(), nullable=False),
+        sa.Column("rows_imported", sa.BigInteger(), nullable=False),
+        sa.Column("rows_already_imported", sa.BigInteger(), nullable=False),
+        sa.Column("rows_rejected", sa.BigInteger(), nullable=False),
+        sa.Column("errors", sa.JSON(), nullable=False),
+        sa.Column("failure", sa.String(length=2000), nullable=False),
+        sa.Column("first_day", sa.Date(), nullable=True),
+        sa.Column("last_day", sa.Date(), nullable=True),
+        sa.Column("files_written", sa.Integer(), nullable=False),
+        sa.Column("started", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_lake_history_imports_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_lake_history_imports")),
+    )
+    with op.batch_alter_table("lake_history_imports", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_lake_history_imports_org_id"), ["org_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_lake_history_imports_requested_by_org_id"), ["requested_by_org_id"], unique=False
+        )
 
     op.create_table(
         "ledger_accounts",
@@ -2197,6 +2232,11 @@ def downgrade() -> None:
 
     op.drop_table("loyalty_programmes")
     op.drop_table("ledger_accounts")
+    with op.batch_alter_table("lake_history_imports", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_lake_history_imports_requested_by_org_id"))
+        batch_op.drop_index(batch_op.f("ix_lake_history_imports_org_id"))
+
+    op.drop_table("lake_history_imports")
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_index("ix_events_type_created_id")
         batch_op.drop_index(batch_op.f("ix_events_type"))

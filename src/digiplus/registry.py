@@ -19,6 +19,7 @@ MODULES = (
     "digiplus.ledger",
     "digiplus.payments",
     "digiplus.terminals",
+    "digiplus.lake",
     "digiplus.data",
     "digiplus.commerce",
     "digiplus.loyalty",

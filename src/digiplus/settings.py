@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     # Harvest sources must resolve to public addresses; tests (and a deliberate on-premises set-up) lift it.
     harvest_allow_private_networks: bool = False
     lake_url: str = Field(default="", description="fsspec URL of the lake; empty: <data_dir>/lake")
+    customer_ref_key: str = Field(
+        default="",
+        description="HMAC key of the lake's customer pseudonyms (docs/lake.md); empty: derived from secret_key",
+    )
     data_max_cell_bytes: int = Field(default=65_536, description="ingest refuses a cell longer than this")
     data_max_upload_bytes: int = Field(default=1_073_741_824, description="largest upload to /v1/ingest_jobs")
     log_json: bool = True
@@ -117,6 +121,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "DIGIPLUS_SECRET_KEY must be set to a random value of at least 32 "
                 "characters in production (the development default is refused)"
+            )
+        if self.env == "production" and self.customer_ref_key and len(self.customer_ref_key) < 32:
+            raise ValueError(
+                "DIGIPLUS_CUSTOMER_REF_KEY must be a random value of at least 32 characters in production "
+                "(or left empty, to derive it from DIGIPLUS_SECRET_KEY)"
             )
         return self
 

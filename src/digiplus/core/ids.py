@@ -77,6 +77,7 @@ PREFIXES = {
     "terminal_payment": "tpay",
     "terminal_refund": "tref",
     "terminal_supervisor": "tsup",
+    "history_import": "himp",
 }
 
 

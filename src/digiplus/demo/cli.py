@@ -8,6 +8,7 @@ from digiplus.core import migrate
 from digiplus.core.db import get_database
 from digiplus.demo.commerce import build_demo_commerce
 from digiplus.demo.data import build_demo_data
+from digiplus.demo.lake import build_demo_lake
 from digiplus.demo.loyalty import DemoLoyalty, build_demo_loyalty, end_of
 from digiplus.demo.payments import DemoPayments, build_demo_payments
 from digiplus.demo.service import DEMO_PASSWORD, DemoWorld, build_demo_world, create_demo_key
@@ -46,6 +47,7 @@ def demo(
         f"  Shops     {', '.join(f'http://{host}:{port}/shop/{slug}' for slug in shops.stores)} "
         f"({shops.orders} orders from abroad made now); showcase http://{host}:{port}/clusters/western"
     )
+    typer.echo(build_demo_lake(get_database()).summary())
     if serve:
         from digiplus.cli import serve as serve_command
 

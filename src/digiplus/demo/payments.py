@@ -20,8 +20,10 @@ How it stays quick and honest:
   on any later day asks for the same world; the whole year is one transaction, so it is
   either all there (a re-run writes nothing) or not at all.
 
-Historical payments emit no ``payment_intent.*`` events (no webhooks for a past year); the
-ledger writes its audit entry per batch.
+Each historical payment and top-up writes its event (``payment_intent.succeeded``,
+``wallet.topped_up``) to the outbox, dated when it happened and marked as dispatched (no webhooks for a past year), so the lake sync
+(``digiplus.lake.sync``) builds the merchants' fact tables from the same path as live payments;
+the ledger writes its audit entry per batch.
 """
 
 from __future__ import annotations
@@ -39,12 +41,15 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from digiplus.core.context import Caller
+from digiplus.core.events import Event
 from digiplus.demo.payments_cast import ITINERARY, SHOPS, Shop, season
 from digiplus.demo.payments_people import Customer, Setup, set_up
 from digiplus.ledger import BATCH_MAX, TransferInput, TransferResult, create_transfers
 from digiplus.payments.models import BankTransfer, FxQuote, MerchantProfile, PaymentIntent, Refund
 from digiplus.payments.service import books, charging, fx, payouts, refunds, settlement
 from digiplus.payments.service.books import TransferCode
+from digiplus.payments.service.intents import SUCCEEDED, intent_data
+from digiplus.payments.service.topups import TOPPED_UP
 from digiplus.settings import get_settings
 
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -279,6 +284,7 @@ def _write_day(
         )
     if topup_rows:
         session.execute(insert(BankTransfer), topup_rows)
+        session.execute(insert(Event), [_topup_event(row) for row in topup_rows])
         _book(session, ledger_books, first_batch, _local(day, 0, 5))
     intents, quotes, ids = [], [], []
     spread = get_settings().fx_spread_bps
@@ -345,10 +351,61 @@ def _write_day(
         session.execute(insert(FxQuote), [_row(q) for q in quotes])
     if intents:
         session.execute(insert(PaymentIntent), [_row(i) for i in intents])
+        session.execute(insert(Event), _events(intents, planned))
     for block, items in sorted(blocks.items()):
         for start in range(0, len(items), BATCH_MAX):  # a chain never straddles: a payment has ≤ 3 items
             _book(session, ledger_books, items[start : start + BATCH_MAX], _local(day, block * BLOCK_HOURS + 2, 59))
     return ids
+
+
+def _events(intents: list[PaymentIntent], planned: list[Planned]) -> list[dict[str, Any]]:
+    """The ``payment_intent.succeeded`` outbox rows of the day's payments, already dispatched."""
+    version = get_settings().api_version
+    return [
+        {
+            "id": derived_id("evt", p.when, f"evt:{p.key}"),
+            "org_id": intent.org_id,
+            "livemode": False,
+            "created": p.when,
+            "type": SUCCEEDED,
+            "data": {"object": intent_data(intent)},
+            "api_version": version,
+            "request_id": None,
+            "endpoint_id": None,
+            "dispatched_at": p.when,
+        }
+        for intent, p in zip(intents, planned, strict=True)
+    ]
+
+
+def _topup_event(row: dict[str, Any]) -> dict[str, Any]:
+    """The ``wallet.topped_up`` outbox row of a demo top-up, already dispatched."""
+    when: datetime = row["created"]
+    data = {
+        "id": row["id"],
+        "object": "topup",
+        "created": int(when.timestamp()),
+        "livemode": False,
+        "wallet": row["wallet_id"],
+        "bank_account": row["bank_account_id"],
+        "amount": row["amount"],
+        "currency": row["currency"],
+        "status": "succeeded",
+        "failure_code": None,
+        "failure_message": None,
+    }
+    return {
+        "id": derived_id("evt", when, f"evt:{row['id']}"),
+        "org_id": row["org_id"],
+        "livemode": False,
+        "created": when,
+        "type": TOPPED_UP,
+        "data": {"object": data},
+        "api_version": get_settings().api_version,
+        "request_id": None,
+        "endpoint_id": None,
+        "dispatched_at": when,
+    }
 
 
 _COLUMNS: dict[type[Any], list[str]] = {}

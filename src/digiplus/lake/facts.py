@@ -70,6 +70,22 @@ REFUNDS_V1 = pa.schema(
 )
 
 
+WALLET_MOVEMENTS_V1 = pa.schema(
+    [
+        ("movement_id", pa.string()),  # tu_… top-up, wd_… withdrawal, wtr_… wallet-to-wallet transfer
+        ("kind", pa.string()),  # "topup" | "withdrawal" | "transfer"
+        ("livemode", pa.bool_()),
+        ("source", pa.string()),  # "sync"
+        ("holder_ref", pa.string()),  # the wallet holder's platform-wide pseudonym (not a merchant's customer_ref)
+        ("holder_country", pa.string()),  # ISO 3166-1 alpha-2 of the holder's organisation
+        ("counterparty_ref", pa.string()),  # a transfer's recipient (platform-wide pseudonym); null otherwise
+        ("occurred_at", UTC_MICROS),
+        ("amount", pa.int64()),  # minor units of `currency`, always positive; `kind` gives the direction
+        ("currency", pa.string()),
+    ]
+)
+
+
 @dataclass(frozen=True)
 class FactTable:
     name: str
@@ -88,4 +104,13 @@ class FactTable:
 FACT_TABLES: dict[str, FactTable] = {
     "payments": FactTable("payments", 1, PAYMENTS_V1, "paid_at"),
     "refunds": FactTable("refunds", 1, REFUNDS_V1, "refunded_at"),
+    "wallet_movements": FactTable("wallet_movements", 1, WALLET_MOVEMENTS_V1, "occurred_at"),
+}
+
+
+# The column that identifies a fact: compaction keeps one row per value.
+FACT_ID_COLUMNS: dict[str, str] = {
+    "payments": "payment_id",
+    "refunds": "refund_id",
+    "wallet_movements": "movement_id",
 }
