@@ -7,6 +7,11 @@ are written with binary COPY and balances with one ``UPDATE … FROM unnest(…)
 PostgreSQL statements that take an array of ids run unprepared (``prepare=False``): psycopg
 prepares a statement after its fifth run, and the generic plan made after batches of one
 transfer took seconds per 8,190 batch once the table had ~100,000 rows (custom plans: ms).
+Small batches (``SMALL`` ids or rows at most: a payment's two or three transfers, an HTTP
+batch of one) use statements of their own instead, with one placeholder per value and
+prepared by psycopg like any other: their plan never meets a large batch, and parsing and
+planning were a good part of the server's work for them. A COPY costs more to set up than
+it saves on a few rows, so those are inserted with one multi-row ``INSERT``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from psycopg.types.json import Json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,6 +40,7 @@ from digiplus.ledger.service.engine import (
 # Every SQL string here is built from constant column lists and placeholders only (hence the S608 noqa);
 # values always travel as parameters.
 _CHUNK = 5_000  # SQLite host parameters per statement stay far below its limit
+SMALL = 4  # PostgreSQL: at most this many ids or rows take the prepared small-batch statements
 
 _ACCOUNT_COLUMNS = "seq, id, ledger, code, flags, debits_pending, debits_posted, credits_pending, credits_posted"
 _INSERT_COLUMNS = ", ".join(ROW_COLUMNS)
@@ -72,6 +79,16 @@ def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
         yield values[start : start + _CHUNK]
 
 
+def lock_chain_head(session: Session, chain: str) -> bool:
+    """PostgreSQL: lock the audit chain head ``chain`` (a prepared statement on the raw cursor, as
+    every batch of one takes it first); False when the chain has no head yet."""
+    cur = _cursor(session)
+    cur.execute("SELECT seq FROM audit_chain_heads WHERE chain = %s FOR UPDATE", (chain,))
+    found = cur.fetchone() is not None
+    cur.close()
+    return found
+
+
 def load_accounts(session: Session, caller: Caller, ids: Iterable[str], *, lock: bool) -> dict[str, AccountState]:
     """The caller's accounts among ``ids``; on PostgreSQL locked FOR UPDATE in id order (no deadlocks)."""
     wanted = sorted(set(ids))
@@ -79,7 +96,15 @@ def load_accounts(session: Session, caller: Caller, ids: Iterable[str], *, lock:
     if not wanted:
         return found
     cur = _cursor(session)
-    if is_postgresql(session):
+    if is_postgresql(session) and len(wanted) <= SMALL:
+        marks = ", ".join(["%s"] * len(wanted))
+        cur.execute(
+            f"SELECT {_ACCOUNT_COLUMNS}{', ctid' if lock else ''} FROM ledger_accounts "  # noqa: S608
+            f"WHERE org_id = %s AND livemode = %s AND id IN ({marks})" + (" ORDER BY id FOR UPDATE" if lock else ""),
+            (caller.org_id, caller.livemode, *wanted),
+        )
+        rows = cur.fetchall()
+    elif is_postgresql(session):
         suffix = " ORDER BY id FOR UPDATE" if lock else ""
         cur.execute(
             f"SELECT {_ACCOUNT_COLUMNS}{', ctid' if lock else ''} FROM ledger_accounts "  # noqa: S608
@@ -190,7 +215,13 @@ def insert_transfers(session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
     if not rows:
         return
     cur = _cursor(session)
-    if is_postgresql(session):
+    if is_postgresql(session) and len(rows) <= SMALL:
+        marks = "(" + ", ".join(["%s"] * len(ROW_COLUMNS)) + ")"
+        cur.execute(
+            f"INSERT INTO ledger_transfers ({_INSERT_COLUMNS}) VALUES {', '.join([marks] * len(rows))}",  # noqa: S608
+            [_pg_value(v) for row in rows for v in row],
+        )
+    elif is_postgresql(session):
         with cur.copy(f"COPY ledger_transfers ({_INSERT_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(_PG_ROW_TYPES)
             for row in rows:
@@ -201,12 +232,31 @@ def insert_transfers(session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
     cur.close()
 
 
+def _pg_value(value: Any) -> Any:
+    """A value of an insert row as psycopg's text parameters take it (COPY takes dicts as they are)."""
+    return Json(value) if isinstance(value, dict) else value
+
+
+_SET_BALANCES = "UPDATE ledger_accounts SET debits_pending = %s, debits_posted = %s, credits_pending = %s, "
+_UPDATE_BY_CTID = _SET_BALANCES + "credits_posted = %s WHERE ctid = %s::tid"
+_UPDATE_BY_SEQ = _SET_BALANCES + "credits_posted = %s WHERE seq = %s"
+
+
 def update_accounts(session: Session, accounts: Iterable[AccountState]) -> None:
     changed = [a for a in accounts if a.dirty]
     if not changed:
         return
     cur = _cursor(session)
-    if is_postgresql(session):
+    if is_postgresql(session) and len(changed) <= SMALL:
+        by_ctid = all(a.ctid is not None for a in changed)
+        cur.executemany(  # one statement per account, pipelined by psycopg (one round trip)
+            _UPDATE_BY_CTID if by_ctid else _UPDATE_BY_SEQ,
+            [
+                (a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted, a.ctid if by_ctid else a.seq)
+                for a in changed
+            ],
+        )
+    elif is_postgresql(session):
         # Rows locked by this transaction are found by their ctid (a TID scan, no index probe).
         by_ctid = all(a.ctid is not None for a in changed)
         key, kind = ("ctid", "tid") if by_ctid else ("seq", "bigint")

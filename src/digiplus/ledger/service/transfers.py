@@ -17,7 +17,6 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,7 +35,6 @@ from digiplus.ledger.service.engine import ROW_COLUMNS, TransferEngine, Transfer
 _POST_OR_VOID = int(TransferFlags.post_pending_transfer | TransferFlags.void_pending_transfer)
 _ATTEMPTS = 5
 _LEDGER, _AMOUNT = ROW_COLUMNS.index("ledger"), ROW_COLUMNS.index("amount")
-_LOCK_HEAD = select(AuditChainHead.seq).where(AuditChainHead.chain == bindparam("chain")).with_for_update()
 
 
 class TransferOutcome:
@@ -66,9 +64,9 @@ class _Retry(Exception):
 
 def lock_audit_chain(session: Session, caller: Caller) -> None:
     """PostgreSQL: lock the org's audit chain head (created first if the org has no entry yet)."""
-    if store.is_postgresql(session) and session.execute(_LOCK_HEAD, {"chain": caller.org_id}).first() is None:
+    if store.is_postgresql(session) and not store.lock_chain_head(session, caller.org_id):
         insert_ignore(session, AuditChainHead.__table__, {"chain": caller.org_id, "seq": 0, "hash": GENESIS})
-        session.execute(_LOCK_HEAD, {"chain": caller.org_id})
+        store.lock_chain_head(session, caller.org_id)
 
 
 def create_transfers(
