@@ -14,16 +14,18 @@ Measured in the same run:
 * payments flat out: payments/s, p50/p99 latency of a whole payment (both requests);
 * payments at a fixed offered load (``--rate``, 100/s): open loop, each payment's latency
   counted from its scheduled start, so a stall shows up in the p99 (no coordinated omission);
-* the floor: ``POST /bench/floor`` — an endpoint added to the same app *only inside this
+* the floor: ``POST /v1/bench/floor`` — an endpoint added to the same app *only inside this
   benchmark* (``bench_app``), with the same dependencies as the payment endpoints
-  (``SessionDep``, the API-key caller with ``payments.write``, the idempotency middleware)
+  (``SessionDep``, the API-key caller with ``payments.write``, the idempotency middleware: its
+  path is under ``/v1/`` and it is sent an ``Idempotency-Key``, as a payment's requests are)
   that inserts one row into a table of the benchmark's own; flat out and at the same rate;
 * QR decode and encode per second (``digiplus.payments.qr``);
 * where the time of one payment goes, in process: SQL statements per payment by kind and
   table, time inside the database driver, and a cProfile split by package.
 
 Wallets are funded before the clock starts (through the services, not timed). Afterwards
-``verify_ledger`` must be clean. Prints a table, writes ``var/bench/payments.json``.
+``verify_ledger`` and the audit hash chains (``verify_chains``, as ``digiplus audit verify``)
+must be clean. Prints a table, writes ``var/bench/payments.json``.
 
     python benchmarks/payments.py --quick
     python benchmarks/payments.py --pg-url postgresql+psycopg://postgres@127.0.0.1:5432/payments_bench
@@ -55,13 +57,14 @@ sys.path.insert(0, str(ROOT / "src"))
 
 OUT = ROOT / "var" / "bench" / "payments.json"
 FLOOR_TABLE = "bench_floor"
+FLOOR_PATH = "/v1/bench/floor"  # under /v1: the idempotency middleware handles it as it does a payment
 
 
 # --- the app under test, with the floor endpoint (served by the subprocess) -----------------
 
 
 def bench_app() -> Any:
-    """``create_app()`` plus ``POST /bench/floor``: the same dependencies as a payment, one insert."""
+    """``create_app()`` plus ``POST /v1/bench/floor``: the same dependencies as a payment, one insert."""
     from typing import Annotated
 
     from fastapi import APIRouter
@@ -83,7 +86,7 @@ def bench_app() -> Any:
     router = APIRouter()
     writer = Annotated[Caller, requires("payments.write")]
 
-    @router.post("/bench/floor")
+    @router.post(FLOOR_PATH)
     def floor_insert(session: SessionDep, caller: writer) -> dict[str, Any]:
         row_id = f"bf_{uuid.uuid4().hex}"
         session.execute(insert(floor).values(id=row_id, org_id=caller.org_id, created=utcnow()))
@@ -216,7 +219,7 @@ class Load:
 def _one(client: Any, load: Load, rng: random.Random) -> None:
     if load.kind == "floor":
         key = rng.choice(load.shops)
-        r = client.post("/bench/floor", headers={"Authorization": f"Bearer {key}", "Idempotency-Key": uuid.uuid4().hex})
+        r = client.post(FLOOR_PATH, headers={"Authorization": f"Bearer {key}", "Idempotency-Key": uuid.uuid4().hex})
         if r.status_code != 200:
             raise RuntimeError(f"floor: HTTP {r.status_code} {r.text[:300]}")
         return
@@ -592,24 +595,29 @@ def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
         prof = profile_payments(shops, payers, args.profile_payments)
         from sqlalchemy import func, select
 
+        from digiplus.core.audit.service import verify_chains
         from digiplus.core.db import get_database
         from digiplus.ledger import verify_ledger
         from digiplus.payments.models import PaymentIntent
 
         with get_database().session() as s:
             report = verify_ledger(s)
+            chains = verify_chains(s)
             succeeded = s.scalar(select(func.count()).where(PaymentIntent.status == "succeeded"))
         verdict = "clean" if report.ok else f"{len(report.problems)} PROBLEMS: {report.problems[:3]}"
         print(
             f"  verify_ledger: {verdict} ({report.accounts} accounts, {report.transfers} transfers; "
             f"{succeeded} payments succeeded)"
         )
+        audit_verdict = "clean" if chains.ok else f"{len(chains.problems)} PROBLEMS: {chains.problems[:3]}"
+        print(f"  audit verify: {audit_verdict} ({chains.chains} chains, {chains.entries} entries)")
         get_database().dispose()
         return {
             "database": database,
             "rows": rows,
             "profile": prof,
             "verify_ledger": {"ok": report.ok, "accounts": report.accounts, "transfers": report.transfers},
+            "verify_audit": {"ok": chains.ok, "chains": chains.chains, "entries": chains.entries},
             "payments_succeeded": succeeded,
         }
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 18:45:53.080702
+Create Date: 2026-12-01 18:49:48.614514
 """
 
 from __future__ import annotations
@@ -556,6 +556,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("payments_bank_accounts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_payments_bank_accounts_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "payments_form_tokens",
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column("payment_intent_id", sa.String(length=40), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_payments_form_tokens_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments_form_tokens")),
+        sa.UniqueConstraint("org_id", "livemode", "token", name="uq_payments_form_tokens_org_mode_token"),
+    )
+    with op.batch_alter_table("payments_form_tokens", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payments_form_tokens_org_id"), ["org_id"], unique=False)
 
     op.create_table(
         "payments_fx_quotes",
@@ -1790,6 +1807,7 @@ def upgrade() -> None:
         sa.Column("wallet_amount", sa.BigInteger(), nullable=False),
         sa.Column("from_pending", sa.BigInteger(), nullable=False),
         sa.Column("from_available", sa.BigInteger(), nullable=False),
+        sa.Column("fee_refunded", sa.BigInteger(), nullable=False),
         sa.Column("transfer_ids", sa.JSON(), nullable=True),
         sa.Column("id", sa.String(), nullable=False),
         sa.Column("org_id", sa.String(), nullable=False),
@@ -2218,6 +2236,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_payments_fx_quotes_org_id"))
 
     op.drop_table("payments_fx_quotes")
+    with op.batch_alter_table("payments_form_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payments_form_tokens_org_id"))
+
+    op.drop_table("payments_form_tokens")
     with op.batch_alter_table("payments_bank_accounts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_payments_bank_accounts_org_id"))
 

@@ -7,8 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from commerce_helpers import funded_wallet, tea_store
-
-from conftest import Web
+from commerce_web import Web
 
 
 def test_wallet_payment_on_the_shop_then_merchant_fulfils(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from digiplus.core.api.idempotency import IdempotencyKey, IdempotencyMiddleware, purge_expired
+from digiplus.core.api.idempotency import IdempotencyClaim, IdempotencyKey, IdempotencyMiddleware, purge_expired
 from digiplus.core.api.ratelimit import reset_rate_limits
 from digiplus.core.db import Database, utcnow
 from digiplus.identity import service
@@ -174,8 +174,6 @@ def slow_finish(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[threading.Eve
 
 @pytest.mark.parametrize("slow_part", ["slow_create", "slow_finish"])
 def test_concurrent_duplicate_is_409(api: Any, db: Database, request: pytest.FixtureRequest, slow_part: str) -> None:
-    if slow_part == "slow_create" and db.engine.dialect.name == "sqlite":
-        pytest.skip("SQLite holds its one write lock for the whole slow request, so the duplicate waits for it")
     entered, release = request.getfixturevalue(slow_part)
     before = count(db, ApiKey)
     results: dict[str, Any] = {}
@@ -253,3 +251,86 @@ def test_an_overlong_key_is_400(api: Any, db: Database) -> None:
 def test_get_requests_ignore_the_header(api: Any, db: Database) -> None:
     assert api.get("/v1/account", headers={"Idempotency-Key": "g"}).status_code == 200
     assert count(db, IdempotencyKey) == 0
+
+
+def test_the_stored_answer_commits_with_the_change(api: Any, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key and its answer are written in the request's own transaction: if storing the answer
+    fails, the change it answers is rolled back too (no key made, no key stored)."""
+    before = count(db, ApiKey)
+
+    def broken(*args: Any, **kw: Any) -> None:
+        raise RuntimeError("the database refused the stored answer")
+
+    monkeypatch.setattr(IdempotencyClaim, "store", broken)
+    with pytest.raises(RuntimeError, match="refused the stored answer"):
+        create(api, "atomic")
+    assert (count(db, ApiKey), count(db, IdempotencyKey)) == (before, 0)
+    monkeypatch.undo()
+    retried = create(api, "atomic")
+    assert retried.status_code == 200
+    assert "Idempotent-Replayed" not in retried.headers
+    assert (count(db, ApiKey), count(db, IdempotencyKey)) == (before + 1, 1)
+
+
+def test_a_duplicate_in_another_process_is_409_or_waits_for_the_answer(
+    api: Any, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another server process (another app: its own set of keys in flight) sends the same key while the
+    first holds its claim. PostgreSQL: the advisory lock on the key answers 409 at once. SQLite: the
+    duplicate waits for the one write lock, then gets the stored answer."""
+    from fastapi.testclient import TestClient
+
+    from digiplus.app import create_app
+
+    entered, release = threading.Event(), threading.Event()
+    real = service.create_api_key
+
+    def claimed_then_waiting(session: Any, *args: Any, **kw: Any) -> Any:
+        session.execute(select(1))  # the transaction begins: the key is claimed
+        entered.set()
+        assert release.wait(10)
+        return real(session, *args, **kw)
+
+    monkeypatch.setattr(service, "create_api_key", claimed_then_waiting)
+    results: dict[str, Any] = {}
+    first = threading.Thread(target=lambda: results.setdefault("first", create(api, "two-processes")))
+    first.start()
+    assert entered.wait(10)
+    with TestClient(create_app(run_worker=False)) as other_process:
+        headers = {"Authorization": f"Bearer {api.secret}", "Idempotency-Key": "two-processes"}
+        duplicate = threading.Thread(
+            target=lambda: results.setdefault(
+                "duplicate", other_process.post("/v1/api_keys", json={"name": "checkout"}, headers=headers)
+            )
+        )
+        duplicate.start()
+        duplicate.join(1.0)
+        if db.engine.dialect.name == "postgresql":
+            assert not duplicate.is_alive()
+            assert results["duplicate"].status_code == 409
+            assert results["duplicate"].json()["error"]["code"] == "idempotency_key_in_use"
+        release.set()
+        first.join(10)
+        duplicate.join(10)
+    assert results["first"].status_code == 200
+    if db.engine.dialect.name != "postgresql":
+        assert results["duplicate"].status_code == 200
+        assert results["duplicate"].headers["Idempotent-Replayed"] == "true"
+        assert results["duplicate"].json() == results["first"].json()
+    assert count(db, IdempotencyKey) == 1
+
+
+def test_a_route_that_opens_no_transaction_is_replayed_too(api: Any, db: Database) -> None:
+    """QR decoding reads nothing from the database: its answer is stored after it, in a short
+    transaction of its own, with the same checks."""
+    payload = "00020101021129370016A000000677010111011300668012345675802TH530376463046197"
+    first = api.post("/v1/qr/decode", json={"payload": payload}, headers={"Idempotency-Key": "decode-1"})
+    assert first.status_code == 200
+    assert "Idempotent-Replayed" not in first.headers
+    again = api.post("/v1/qr/decode", json={"payload": payload}, headers={"Idempotency-Key": "decode-1"})
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.content == first.content
+    other = api.post("/v1/qr/decode", json={"payload": payload + "0"}, headers={"Idempotency-Key": "decode-1"})
+    assert other.status_code == 422
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+    assert count(db, IdempotencyKey) == 1

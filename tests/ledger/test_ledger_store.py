@@ -119,3 +119,45 @@ def test_ids_with_quotes_and_separators_round_trip(book: Book) -> None:
     assert book.balance('a"b') == (0, 1, 0, 0)
     assert book.balance("c\\d") == (0, 2, 0, 1)
     assert book.balance("ü\u00e9") == (0, 0, 0, 5)
+
+
+def test_a_batch_its_caller_audits_itself_writes_no_entry_nor_event(book: Book) -> None:
+    """``audit_action=None``: the caller's own audit entry and event name the transfers (a payment's do),
+    so the batch adds none in the books' chain and does not move (or lock) that chain's head."""
+    from digiplus.core.audit.models import AuditChainHead, AuditEntry
+    from digiplus.core.events.models import Event
+
+    book.accounts(("alice", 0), ("fees", 0))
+    with book.db.session() as s:
+        heads = s.scalars(select(AuditChainHead.seq).where(AuditChainHead.chain == book.caller.org_id)).all()
+        entries = len(s.scalars(select(AuditEntry.id)).all())
+        events = len(s.scalars(select(Event.id)).all())
+        [out] = create_transfers(
+            s,
+            book.caller,
+            [
+                TransferInput(
+                    id="quiet", debit_account_id="alice", credit_account_id="fees", amount=5, ledger="TWD", code=1
+                )
+            ],
+            audit_action=None,
+        )
+        assert out.result.name == "ok"
+    with book.db.session() as s:
+        assert s.scalars(select(AuditChainHead.seq).where(AuditChainHead.chain == book.caller.org_id)).all() == heads
+        assert len(s.scalars(select(AuditEntry.id)).all()) == entries
+        assert len(s.scalars(select(Event.id)).all()) == events
+        assert s.scalar(select(LedgerTransfer.amount).where(LedgerTransfer.id == "quiet")) == 5
+        [loud] = create_transfers(
+            s,
+            book.caller,
+            [
+                TransferInput(
+                    id="loud", debit_account_id="alice", credit_account_id="fees", amount=5, ledger="TWD", code=1
+                )
+            ],
+        )
+        assert loud.result.name == "ok"
+    with book.db.session() as s:
+        assert len(s.scalars(select(AuditEntry.id)).all()) == entries + 1
+        assert len(s.scalars(select(Event.id)).all()) == events + 1

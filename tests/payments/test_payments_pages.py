@@ -317,6 +317,38 @@ def test_wallet_pays_a_pasted_dynamic_code(world: World, web_for: Callable[..., 
     assert "Payment · 阿明蚵仔煎" in history and "TWD −120.00" in history and "Top-up" in history
 
 
+def test_a_pay_form_submitted_twice_pays_once_and_shows_the_first_payment(
+    world: World, web_for: Callable[..., Web]
+) -> None:
+    web = web_for(world.consumer_org)
+    m = web_for(world.merchant_org)
+    static = re.search(
+        r'<textarea readonly rows="4" class="mono"[^>]*>([^<]+)</textarea>', m.get("/payments/sticker").text
+    )
+    assert static
+    payload = html.unescape(static.group(1))
+    wallet_id = world.wallet["id"]
+    confirm = web.post("/wallet/scan", {"wallet": wallet_id, "payload": payload, "amount": "120"})
+    token = re.search(r'name="form_token" value="([^"]+)"', confirm.text)
+    assert token, confirm.text
+    form = {"wallet": wallet_id, "payload": payload, "amount": "12000", "form_token": token.group(1)}
+    first = web.post("/wallet/pay", form)
+    assert first.status_code == 303, first.text
+    second = web.post("/wallet/pay", form)  # the same form again: a double tap, a reload
+    assert second.status_code == 303, second.text
+    assert second.headers["location"] == first.headers["location"]
+    assert ok(world.consumer_api.get(f"/v1/wallets/{wallet_id}"))["available"] == 200_000 - 12_000
+    receipt = web.get(first.headers["location"])
+    assert receipt.status_code == 200 and "TWD 120.00" in receipt.text
+    # A new confirmation screen has a new token: paying again on purpose is one more payment.
+    again = web.post("/wallet/scan", {"wallet": wallet_id, "payload": payload, "amount": "120"})
+    fresh = re.search(r'name="form_token" value="([^"]+)"', again.text)
+    assert fresh and fresh.group(1) != token.group(1)
+    third = web.post("/wallet/pay", {**form, "form_token": fresh.group(1)})
+    assert third.status_code == 303 and third.headers["location"] != first.headers["location"]
+    assert ok(world.consumer_api.get(f"/v1/wallets/{wallet_id}"))["available"] == 200_000 - 24_000
+
+
 def test_wallet_reads_a_photo_and_pays_a_static_code(world: World, web_for: Callable[..., Web]) -> None:
     web = web_for(world.consumer_org)
     m = web_for(world.merchant_org)

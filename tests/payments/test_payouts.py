@@ -113,11 +113,11 @@ def test_refund_after_settlement_reduces_the_next_payout(
     # new sales, then a refund of the first payment: taken from the new sales' pending settlement
     pay(stall, payer, 600_00)  # fee 10.80
     back = ok(stall.api.post("/v1/refunds", json={"payment_intent": first["id"], "amount": 100_00}))
-    assert (back["status"], back["from_pending_settlement"]) == ("succeeded", 100_00)
+    assert (back["status"], back["from_pending_settlement"], back["fee_refunded"]) == ("succeeded", 100_00, 1_80)
     next_day = add_business_days(day, 7)
     ok(operator.post("/v1/payouts/run", json={"date": next_day.isoformat()}))
     newest = ok(stall.api.get("/v1/payouts"))["data"][0]
-    assert (newest["payout_date"], newest["amount"]) == (next_day.isoformat(), 600_00 - 10_80 - 100_00)
+    assert (newest["payout_date"], newest["amount"]) == (next_day.isoformat(), 600_00 - 10_80 - 100_00 + 1_80)
     with db.session() as session:
         assert verify_ledger(session).ok
 

@@ -106,28 +106,34 @@ def test_a_refund_of_a_settled_payment_is_netted_and_a_shortfall_carried(
     new = pay(merchant, payer, 500_00)  # fee 9.00, due on the next business day
     assert balances(db, merchant.org) == (491_00, 982_00)
 
+    # 40 % of the payment back, and 40 % of its 18.00 fee back into pending settlement first
     back = refund(merchant, old["id"], 400_00)
-    assert (back["status"], back["from_pending_settlement"], back["from_available"]) == ("succeeded", 400_00, 0)
+    assert (back["status"], back["from_pending_settlement"], back["from_available"], back["fee_refunded"]) == (
+        "succeeded",
+        400_00,
+        0,
+        7_20,
+    )
     with db.session() as session:
         [carry] = settle_merchant_funds(session, utcnow()).settlements  # the new payment is not due yet
-    assert (carry.gross, carry.fees, carry.refunds, carry.amount, carry.carried_out) == (0, 0, 400_00, 0, 400_00)
+    assert (carry.gross, carry.fees, carry.refunds, carry.amount, carry.carried_out) == (0, -7_20, 400_00, 0, 392_80)
     assert carry.transfer_id is None
-    assert balances(db, merchant.org) == (91_00, 982_00)
+    assert balances(db, merchant.org) == (98_20, 982_00)
 
-    more = refund(merchant, old["id"], 200_00)
-    assert (more["from_pending_settlement"], more["from_available"]) == (91_00, 109_00)
+    more = refund(merchant, old["id"], 200_00)  # fee back 10.80 in all, 3.60 of it now
+    assert (more["from_pending_settlement"], more["from_available"], more["fee_refunded"]) == (101_80, 98_20, 3_60)
     with db.session() as session:
         [last] = settle_merchant_funds(session, now + days(7)).settlements
         assert (last.gross, last.fees, last.refunds, last.carried_in, last.amount, last.carried_out) == (
             500_00,
-            9_00,
-            91_00,
-            400_00,
+            9_00 - 3_60,
+            101_80,
+            392_80,
             0,
             0,
         )
         assert verify_ledger(session).ok
-    assert balances(db, merchant.org) == (0, 982_00 - 109_00)
+    assert balances(db, merchant.org) == (0, 982_00 - 98_20)
     assert new["fee_amount"] == 9_00
 
 

@@ -2,34 +2,28 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from terminal_helpers import TerminalClient, funded_wallet, merchant, pair_terminal
+from terminal_helpers import (
+    CSRF_FIELD,
+    PASSWORD,
+    Payer,
+    Shop,
+    TerminalClient,
+    Web,
+    funded_wallet,
+    merchant,
+    pair_terminal,
+)
 
 from digiplus.core.db import Database
 from digiplus.identity import service as identity
 from digiplus.identity.schemas import UserCreate
 from digiplus.terminals.service import supervisors
-
-
-@dataclass
-class Shop:
-    org: str
-    api: Any
-    profile: dict[str, Any]
-
-
-@dataclass
-class Payer:
-    org: str
-    api: Any
-    wallet: dict[str, Any]
 
 
 @pytest.fixture(autouse=True)
@@ -58,26 +52,6 @@ def payer(api_for: Callable[..., Any], make_org: Callable[..., str]) -> Payer:
     return Payer(org, api, funded_wallet(api, 5_000_00))
 
 
-PASSWORD = "correct horse battery staple"
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@dataclass
-class Web:
-    """A logged-in browser (its own cookies) that fills in the CSRF token of a page."""
-
-    client: TestClient
-
-    def get(self, url: str, **kw: Any) -> Any:
-        return self.client.get(url, **kw)
-
-    def post(self, url: str, data: dict[str, Any] | None = None, **kw: Any) -> Any:
-        found = _CSRF.search(self.client.get("/terminals").text) or _CSRF.search(self.client.get("/").text)
-        assert found
-        kw.setdefault("follow_redirects", False)
-        return self.client.post(url, data={"csrf_token": found.group(1), **(data or {})}, **kw)
-
-
 @pytest.fixture
 def web_for(app: Any, db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Web]]:
     """``web_for(org_id, role="owner", locale="en")``: a browser logged in as a new member of the org."""
@@ -93,7 +67,7 @@ def web_for(app: Any, db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator
         client = TestClient(app)
         client.__enter__()
         clients.append(client)
-        token = _CSRF.search(client.get("/login").text)
+        token = CSRF_FIELD.search(client.get("/login").text)
         assert token
         r = client.post(
             "/login",

@@ -4,7 +4,9 @@ client that signs its requests as a paired terminal does."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -83,3 +85,37 @@ def pair_terminal(
 
 
 Party = Callable[..., Any]
+
+
+@dataclass
+class Shop:
+    org: str
+    api: Any
+    profile: dict[str, Any]
+
+
+@dataclass
+class Payer:
+    org: str
+    api: Any
+    wallet: dict[str, Any]
+
+
+PASSWORD = "correct horse battery staple"
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class Web:
+    """A logged-in browser (its own cookies) that fills in the CSRF token of a page."""
+
+    client: TestClient
+
+    def get(self, url: str, **kw: Any) -> Any:
+        return self.client.get(url, **kw)
+
+    def post(self, url: str, data: dict[str, Any] | None = None, **kw: Any) -> Any:
+        found = CSRF_FIELD.search(self.client.get("/terminals").text) or CSRF_FIELD.search(self.client.get("/").text)
+        assert found
+        kw.setdefault("follow_redirects", False)
+        return self.client.post(url, data={"csrf_token": found.group(1), **(data or {})}, **kw)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 from fastapi.testclient import TestClient
-from terminal_helpers import TerminalClient, ok
+from terminal_helpers import Payer, Shop, TerminalClient, ok
 from typer.testing import CliRunner
 
-from conftest import Payer, Shop
 from digiplus.cli import app
 
 

@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from terminal_helpers import TerminalClient, error, ok
+from terminal_helpers import Payer, TerminalClient, error, ok
 
-from conftest import Payer
 from digiplus.core.context import Caller
 from digiplus.core.db import Database
 from digiplus.core.events import emit

@@ -9,9 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
-from terminal_helpers import TerminalClient, ok
-
-from conftest import Payer, Shop, Web
+from terminal_helpers import Payer, Shop, TerminalClient, Web, ok
 
 
 def test_the_fleet_page_adds_pairs_disables_and_shows_today(

@@ -9,9 +9,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
-from terminal_helpers import TerminalClient, error, ok, pair_terminal
+from terminal_helpers import Shop, TerminalClient, error, ok, pair_terminal
 
-from conftest import Shop
 from digiplus.core.audit.models import AuditEntry
 from digiplus.core.db import Database, utcnow
 from digiplus.terminals.models import Terminal, TerminalNonce

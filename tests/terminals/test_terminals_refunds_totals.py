@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select, update
-from terminal_helpers import TerminalClient, balance, error, funded_wallet, ok
+from terminal_helpers import Payer, Shop, TerminalClient, balance, error, funded_wallet, ok
 
-from conftest import Payer, Shop
 from digiplus.core.audit.models import AuditEntry
 from digiplus.core.db import Database
 from digiplus.ledger import verify_ledger

@@ -7,9 +7,8 @@ import threading
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from terminal_helpers import TerminalClient, balance, error, funded_wallet, ok
+from terminal_helpers import Payer, Shop, TerminalClient, balance, error, funded_wallet, ok
 
-from conftest import Payer, Shop
 from digiplus.core.db import Database
 from digiplus.ledger import verify_ledger
 from digiplus.payments import PaymentIntent

@@ -35,6 +35,7 @@ PREFIXES = {
     "topup": "tu",
     "withdrawal": "wd",
     "payment_code": "pc",
+    "payment_form_token": "pft",
     "fx_quote": "fxq",
     "bank_account": "ba",
     "merchant_profile": "mpr",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ForeignKey, Select, select
+from sqlalchemy import ForeignKey, Select, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from digiplus.core.context import Caller
@@ -23,6 +23,7 @@ class OrgOwned:
 
 
 M = TypeVar("M", bound=OrgOwned)
+_owned_statements: dict[tuple[type[Any], bool], Select[Any]] = {}
 
 
 def scoped(model: type[M], caller: Caller) -> Select[M]:
@@ -34,10 +35,16 @@ def get_owned(
     session: Session, model: type[M], object_id: str, caller: Caller, *, for_update: bool = False, param: str = "id"
 ) -> M:
     """The caller's object, or ``NotFound`` — never another org's, never the other mode's."""
-    stmt = scoped(model, caller).where(model.id == object_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    obj = session.scalars(stmt).one_or_none()
+    stmt = _owned_statements.get((model, for_update))
+    if stmt is None:  # built once per model: constructing a statement costs more than running it
+        stmt = select(model).where(
+            model.org_id == bindparam("owner_org"),
+            model.livemode == bindparam("owner_mode"),
+            model.id == bindparam("owned_id"),
+        )
+        stmt = _owned_statements[(model, for_update)] = stmt.with_for_update() if for_update else stmt
+    params = {"owner_org": caller.org_id, "owner_mode": caller.livemode, "owned_id": object_id}
+    obj: M | None = session.scalars(stmt, params).one_or_none()
     if obj is None:
         name = getattr(model, "__object_name__", model.__name__.lower())
         raise NotFound(f"No such {name}: '{object_id}'", param=param)

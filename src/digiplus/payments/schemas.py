@@ -312,6 +312,9 @@ class RefundPublic(Object):
     wallet_amount: int
     from_pending_settlement: int
     from_available: int
+    fee_refunded: int = Field(
+        description="The payment's fee given back to the merchant for this refund: its share of the refunded amount"
+    )
 
 
 class RefundList(ListResponse[RefundPublic]):

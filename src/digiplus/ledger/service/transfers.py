@@ -7,7 +7,9 @@
 3. read the existing transfers with the batch's ids and the referenced pending ones;
 4. run the engine on those rows in memory;
 5. COPY/INSERT the new transfers, UPDATE the changed balances and pending states;
-6. one audit entry and one outbox event for the batch.
+6. one audit entry and one outbox event for the batch — unless the caller records the batch in
+   its own audit entry and event (``audit_action=None``: a payment's entry names its transfers),
+   in which case the org's audit chain head is neither locked nor moved (step 1 is skipped too).
 """
 
 from __future__ import annotations
@@ -75,16 +77,20 @@ def create_transfers(
     items: list[TransferInput],
     *,
     now: datetime | None = None,
-    audit_action: str = "ledger.transfers.create",
+    audit_action: str | None = "ledger.transfers.create",
 ) -> list[TransferOutcome]:
-    """Apply a batch of up to 8,190 transfers; every item gets a result code (``ok`` or why not)."""
+    """Apply a batch of up to 8,190 transfers; every item gets a result code (``ok`` or why not).
+
+    ``audit_action=None``: no audit entry and no ``ledger.transfers.created`` event for the batch,
+    because the caller's own audit entry and event, in the same transaction, name its transfers."""
     if len(items) > BATCH_MAX:
         raise InvalidRequest(f"A batch holds at most {BATCH_MAX} transfers; got {len(items)}.", param="transfers")
     if not items:
         return []
     now = now or utcnow()
     session.flush()
-    lock_audit_chain(session, caller)
+    if audit_action is not None:
+        lock_audit_chain(session, caller)
     # A batch allocates tens of thousands of short-lived objects, enough to set off full cyclic
     # collections of the whole process heap (tens of ms each) although it makes next to no cycles:
     # the collector waits until the batch is done. Whoever paused it resumes it.
@@ -98,11 +104,11 @@ def create_transfers(
 
 
 def _create(
-    session: Session, caller: Caller, items: list[TransferInput], now: datetime, audit_action: str
+    session: Session, caller: Caller, items: list[TransferInput], now: datetime, audit_action: str | None
 ) -> list[TransferOutcome]:
     engine, results = _apply(session, caller, items, now)
     _expire_cached(session)
-    if engine.rows:
+    if engine.rows and audit_action is not None:
         _record_batch(session, caller, items, results, engine.rows, audit_action)
     out = []
     row = 0

@@ -102,4 +102,6 @@ class Refund(OrgOwned, Base):
     wallet_amount: Mapped[int] = mapped_column(BigInteger, default=0)  # returned to the wallet, its currency
     from_pending: Mapped[int] = mapped_column(BigInteger, default=0)  # taken from pending settlement
     from_available: Mapped[int] = mapped_column(BigInteger, default=0)  # taken from the available balance
+    # The payment's fee given back to the merchant for this refund (its share of the refunded amount).
+    fee_refunded: Mapped[int] = mapped_column(BigInteger, default=0)
     transfer_ids: Mapped[list[str] | None] = mapped_column(JSON)

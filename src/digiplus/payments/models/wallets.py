@@ -95,3 +95,15 @@ class PaymentCode(OrgOwned, Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     payment_intent_id: Mapped[str | None] = mapped_column(String(40))
+
+
+class PaymentFormToken(OrgOwned, Base):
+    """The one-time token of a wallet pay form: the first submit pays and records its intent here, a
+    second submit of the same form finds it and shows that payment instead of paying again."""
+
+    __tablename__ = "payments_form_tokens"
+    __object_name__ = "payment_form_token"
+    __table_args__ = (UniqueConstraint("org_id", "livemode", "token", name="uq_payments_form_tokens_org_mode_token"),)
+
+    token: Mapped[str] = mapped_column(String(64))
+    payment_intent_id: Mapped[str | None] = mapped_column(String(40))  # set once the payment succeeded

@@ -58,6 +58,7 @@ def _confirm(
         "quote": quote,
         "quote_seconds": max(0, int((quote.expires_at - quote.created).total_seconds())) if quote else 0,
         "amount_text": "",
+        "form_token": checkout.new_form_token(),  # a double submit of this form pays once
         **extra,
     }
     return page_response(page, "payments/wallet/confirm.html", context, status_code=400 if context["error"] else 200)
@@ -110,12 +111,30 @@ def pay(
     payload: PayloadField,
     amount: Annotated[int | None, Form(ge=1)] = None,
     fx_quote: Annotated[str, Form(max_length=64)] = "",
+    form_token: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     require(caller.role, "payments.write")
-    done, error = attempt(
+    submitted, error = attempt(
         session,
-        lambda: checkout.pay(session, caller, wallet, qr_payload=payload, amount=amount, fx_quote=fx_quote or None),
+        lambda: (
+            checkout.pay_once(
+                session,
+                caller,
+                wallet,
+                form_token=form_token,
+                qr_payload=payload,
+                amount=amount,
+                fx_quote=fx_quote or None,
+            )
+            if form_token
+            else checkout.FormPayment(
+                checkout.pay(session, caller, wallet, qr_payload=payload, amount=amount, fx_quote=fx_quote or None)
+            )
+        ),
     )
+    if submitted is not None and submitted.earlier is not None:  # submitted twice: show the first payment
+        return redirect(page, f"/wallet/payments/{submitted.earlier}")
+    done = submitted.attempt if submitted is not None else None
     if done is not None and done.declined is None:
         return redirect(page, f"/wallet/payments/{done.intent.id}")
     problem = done.declined if done is not None else error

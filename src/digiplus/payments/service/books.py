@@ -45,6 +45,7 @@ class TransferCode(IntEnum):
     fx_payment_in = 211  # visitor's wallet → FX liquidity (wallet currency)
     fx_payment_out = 212  # FX liquidity → merchant pending settlement (merchant currency)
     refund = 301  # merchant → wallet (or → FX liquidity for a cross-border payment)
+    fee_refund = 302  # platform fee revenue → merchant pending settlement (a refund's share of the fee)
     fx_refund = 311  # FX liquidity → visitor's wallet
     settlement = 401  # merchant pending settlement → merchant available (service/settlement.py)
     payout = 501  # merchant available → bank clearing (pending, then posted or voided; service/payouts.py)
@@ -68,9 +69,17 @@ def platform_org_id(session: Session) -> str:
     return org.id
 
 
-def platform_books(session: Session, livemode: bool, *, on_behalf_of: Caller | None = None) -> Caller:
-    """The system caller of the platform's books in ``livemode`` (with the request id of whoever acts)."""
-    books = Caller.system(platform_org_id(session), livemode)
+BOOKS_ORG_ID = select(PlatformBooks.org_id).where(PlatformBooks.name == BOOKS_NAME).scalar_subquery()
+"""The operator org's id as a column: a hot path reads it in a statement it makes anyway."""
+
+
+def platform_books(
+    session: Session, livemode: bool, *, on_behalf_of: Caller | None = None, org_id: str | None = None
+) -> Caller:
+    """The system caller of the platform's books in ``livemode`` (with the request id of whoever acts).
+
+    ``org_id``: the books' org when the caller has read it already (``BOOKS_ORG_ID``)."""
+    books = Caller.system(org_id or platform_org_id(session), livemode)
     if on_behalf_of is not None and on_behalf_of.request_id:
         books = replace(books, request_id=on_behalf_of.request_id)
     return books

@@ -88,6 +88,12 @@ def hold_items(
     ]
 
 
+def proportional_share(total: int, part: int, whole: int) -> int:
+    """``total × part / whole``, rounded half up; exact (``total``) when ``part == whole``. Taken on
+    cumulative amounts (share after minus share before), the parts of a whole add up to ``total``."""
+    return (total * part * 2 + whole) // (whole * 2)
+
+
 def wallet_share(wallet_amount: int, part: int, whole: int) -> int:
     """The wallet-currency amount matching ``part`` of ``whole`` (merchant currency), rounded half up;
     exact when ``part == whole``."""

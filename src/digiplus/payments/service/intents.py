@@ -6,15 +6,20 @@ is shown) → authorised: ``requires_capture`` (manual capture) or ``succeeded``
 ``last_payment_error``. Wallet payments are answered by the ledger at once, so ``processing``
 never lasts beyond the request and is not stored. Every intent row that moves money is
 locked (``FOR UPDATE``) before its state is read, so two confirmations cannot both book.
+
+The hot path (create, pay) writes intent rows with Core statements (``insert_intent``,
+``write_intent``) rather than the ORM unit of work, and keeps the ORM object in the session in
+step with what was written, so callers still get a ``PaymentIntent`` they can read (ADR 0011).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, Table, bindparam, insert, update
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from digiplus.core import audit
 from digiplus.core.context import Caller
@@ -73,29 +78,57 @@ def new_intent(
         )
     if capture_method not in ("automatic", "manual"):
         raise ValidationFailed("capture_method is automatic or manual", param="capture_method")
-    intent = PaymentIntent(
-        id=id_for("payment_intent"),
-        org_id=profile.org_id,
-        livemode=profile.livemode,
-        amount=amount,
-        currency=cur,
-        status="requires_payment_method",
-        capture_method=capture_method,
-        description=description,
-        mcc=profile.mcc,
-        scenario=profile.scenario,
-        amount_capturable=0,
-        amount_received=0,
-        amount_refunded=0,
-        fee_amount=0,
-        wallet_amount=0,
-        wallet_amount_refunded=0,
-        meta=metadata,
+    intent = insert_intent(
+        session,
+        {
+            "id": id_for("payment_intent"),
+            "org_id": profile.org_id,
+            "livemode": profile.livemode,
+            "created": utcnow(),
+            "amount": amount,
+            "currency": cur,
+            "status": "requires_payment_method",
+            "capture_method": capture_method,
+            "description": description,
+            "mcc": profile.mcc,
+            "scenario": profile.scenario,
+            "meta": metadata,
+        },
     )
-    session.add(intent)
-    session.flush()
     emit(session, as_merchant(intent, acting), CREATED, intent_data(intent))
     return intent
+
+
+_INTENTS = cast(Table, PaymentIntent.__table__)
+_INSERT_INTENT = insert(_INTENTS)
+_UPDATE_INTENT = update(_INTENTS).where(_INTENTS.c.id == bindparam("intent_id"))  # SET: the keys given
+_COLUMN_OF = {"meta": "metadata"}  # attribute -> column, where they differ
+_NEW_INTENT_DEFAULTS: dict[str, Any] = {
+    **dict.fromkeys(("payment_method_type", "payer_org_id", "payer_wallet_id", "wallet_currency")),
+    **dict.fromkeys(("fx_quote_id", "confirmed_at", "captured_at", "canceled_at", "cancellation_reason")),
+    **dict.fromkeys(("last_payment_error", "next_action", "transfer_ids")),
+    **dict.fromkeys(("amount_capturable", "amount_received", "amount_refunded", "fee_amount", "wallet_amount"), 0),
+    "wallet_amount_refunded": 0,
+}
+
+
+def insert_intent(session: Session, values: dict[str, Any]) -> PaymentIntent:
+    """Insert an intent row with one Core statement and return it as a persistent ORM object (no flush)."""
+    row = {**_NEW_INTENT_DEFAULTS, **values}
+    # A column left out is SQL NULL, as the ORM wrote unset attributes (``meta`` is always given).
+    session.execute(_INSERT_INTENT, {_COLUMN_OF.get(k, k): v for k, v in row.items() if v is not None or k == "meta"})
+    intent = PaymentIntent(**row)
+    make_transient_to_detached(intent)  # as if loaded: every attribute is the stored value
+    session.add(intent)
+    return intent
+
+
+def write_intent(session: Session, intent: PaymentIntent, **changes: Any) -> None:
+    """``UPDATE`` the intent's row with ``changes`` (attribute names) in one Core statement, and set
+    them on the object as its stored values (nothing left for a flush to write)."""
+    session.execute(_UPDATE_INTENT, {"intent_id": intent.id, **{_COLUMN_OF.get(k, k): v for k, v in changes.items()}})
+    for name, value in changes.items():
+        set_committed_value(intent, name, value)
 
 
 def create_intent(

@@ -3,7 +3,7 @@ the settlement currency and the bank account payouts go to."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from digiplus.core import audit
@@ -71,8 +71,13 @@ def upsert_profile(
     return profile
 
 
+_PROFILE_OF = select(MerchantProfile).where(
+    MerchantProfile.org_id == bindparam("org"), MerchantProfile.livemode == bindparam("mode")
+)  # built once: every payment intent reads it
+
+
 def get_profile(session: Session, caller: Caller) -> MerchantProfile:
-    profile = session.scalars(scoped(MerchantProfile, caller)).one_or_none()
+    profile = session.scalars(_PROFILE_OF, {"org": caller.org_id, "mode": caller.livemode}).one_or_none()
     if profile is None:
         raise NotFound("This organization has no merchant profile yet.", param="merchant_profile")
     return profile
@@ -80,6 +85,4 @@ def get_profile(session: Session, caller: Caller) -> MerchantProfile:
 
 def profile_of(session: Session, org_id: str, livemode: bool) -> MerchantProfile | None:
     """A merchant's profile by org (the payer's side: a QR names the merchant)."""
-    return session.scalars(
-        select(MerchantProfile).where(MerchantProfile.org_id == org_id, MerchantProfile.livemode == livemode)
-    ).one_or_none()
+    return session.scalars(_PROFILE_OF, {"org": org_id, "mode": livemode}).one_or_none()

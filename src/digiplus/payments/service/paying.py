@@ -9,7 +9,12 @@
 
 The payer's side reaches across orgs once, on purpose: it finds the merchant's intent by id
 (same mode) and learns only what a payer needs. Lock order everywhere: intent row, wallet
-row, then the ledger (platform audit head, accounts), then the acting org's audit head.
+row, then the ledger accounts, then the acting org's audit head. A payment's ledger batch
+writes no audit entry of its own in the operator's chain (which would serialise every
+payment of the platform): the acting org's entry names the transfers (ADR 0011).
+
+The hot path reads the intent, the merchant's profile and the books' org in one statement,
+and writes the intent with one Core ``UPDATE`` (``write_intent``).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from digiplus.core import audit
@@ -41,6 +46,7 @@ from digiplus.payments.service.intents import (
     get_intent,
     intent_data,
     new_intent,
+    write_intent,
 )
 from digiplus.payments.service.limits import check_limits
 from digiplus.payments.service.merchants import get_profile, profile_of
@@ -66,12 +72,13 @@ def _authorize(
     *,
     profile: MerchantProfile | None = None,
     wallet_locked: bool = False,
+    books_org: str | None = None,
 ) -> Attempt:
     """Hold (and for automatic capture, post) the intent's amount on the wallet. The intent row is locked.
 
     A decline (balance, limit) books nothing and leaves the intent in ``requires_payment_method``
     with ``last_payment_error``; the caller commits that and answers 402. ``profile`` (the
-    merchant's, when the caller has it) and ``wallet_locked`` save a statement each.
+    merchant's, when the caller has it), ``wallet_locked`` and ``books_org`` save a statement each.
     """
     profile = profile or profile_of(session, intent.org_id, intent.livemode)
     if profile is None:  # an intent is only made for a merchant with a profile
@@ -110,8 +117,8 @@ def _authorize(
     if not manual:
         fee_items, fee = charging.fee_item(intent, intent.amount, profile.fee_plan)
         items += fee_items
-    ledger_books = books.platform_books(session, intent.livemode, on_behalf_of=acting)
-    outcomes = create_transfers(session, ledger_books, charging.chain(items))
+    ledger_books = books.platform_books(session, intent.livemode, on_behalf_of=acting, org_id=books_org)
+    outcomes = create_transfers(session, ledger_books, charging.chain(items), audit_action=None)
     broke = charging.failure(outcomes)
     if broke is not None:
         refused = debit_declined(outcomes[0].result)
@@ -119,23 +126,25 @@ def _authorize(
             raise RuntimeError(f"authorisation of {intent.id}: {broke}")
         return _declined(session, intent, acting, method, refused, profile)
     now = utcnow()
-    intent.payment_method_type, intent.payer_org_id, intent.payer_wallet_id = method, wallet.org_id, wallet.id
-    intent.wallet_currency, intent.wallet_amount, intent.confirmed_at = wallet.currency, wallet_amount, now
-    intent.fx_quote_id = quote.id if quote else None
-    intent.last_payment_error, intent.next_action = None, None
-    intent.transfer_ids = charging.transfer_ids(items)
+    changes: dict[str, Any] = {
+        "payment_method_type": method,
+        "payer_org_id": wallet.org_id,
+        "payer_wallet_id": wallet.id,
+        "wallet_currency": wallet.currency,
+        "wallet_amount": wallet_amount,
+        "confirmed_at": now,
+        "fx_quote_id": quote.id if quote else None,
+        "last_payment_error": None,
+        "next_action": None,
+        "transfer_ids": charging.transfer_ids(items),
+    }
     if quote is not None:
         quote.payment_intent_id = intent.id
     if manual:
-        intent.status, intent.amount_capturable = "requires_capture", intent.amount
+        changes |= {"status": "requires_capture", "amount_capturable": intent.amount}
     else:
-        intent.status, intent.amount_received, intent.fee_amount, intent.captured_at = (
-            "succeeded",
-            intent.amount,
-            fee,
-            now,
-        )
-    session.flush()
+        changes |= {"status": "succeeded", "amount_received": intent.amount, "fee_amount": fee, "captured_at": now}
+    write_intent(session, intent, **changes)
     emit(session, as_merchant(intent, acting), CAPTURABLE if manual else SUCCEEDED, intent_data(intent))
     return Attempt(intent, quote=quote, merchant_name=profile.display_name)
 
@@ -148,9 +157,8 @@ def _declined(
     declined: PaymentDeclined,
     profile: MerchantProfile,
 ) -> Attempt:
-    intent.status, intent.next_action = "requires_payment_method", None
-    intent.last_payment_error = {**declined.as_last_payment_error(), "payment_method_type": method}
-    session.flush()
+    error = {**declined.as_last_payment_error(), "payment_method_type": method}
+    write_intent(session, intent, status="requires_payment_method", next_action=None, last_payment_error=error)
     emit(session, as_merchant(intent, acting), FAILED, intent_data(intent))
     return Attempt(intent, declined=declined, merchant_name=profile.display_name)
 
@@ -168,6 +176,7 @@ def _record(session: Session, caller: Caller, attempt: Attempt, before: str) -> 
             "status": intent.status,
             "amount": intent.amount,
             "decline": attempt.declined.code if attempt.declined else None,
+            "ledger_transfers": None if attempt.declined else intent.transfer_ids,
         },
     )
 
@@ -220,13 +229,28 @@ class Target:
     amount: int | None
     currency: str
 
+    books_org: str | None = None  # the operator org keeping the books, when it was read with the intent
 
-def _payable_intent(session: Session, livemode: bool, intent_id: str, *, lock: bool) -> PaymentIntent:
-    stmt = select(PaymentIntent).where(PaymentIntent.id == intent_id, PaymentIntent.livemode == livemode)
-    found = session.scalars(stmt.with_for_update() if lock else stmt).one_or_none()
-    if found is None:
+
+_INTENT_WITH_MERCHANT = (
+    select(PaymentIntent, MerchantProfile, books.BOOKS_ORG_ID)
+    .join(
+        MerchantProfile,
+        and_(MerchantProfile.org_id == PaymentIntent.org_id, MerchantProfile.livemode == PaymentIntent.livemode),
+    )
+    .where(PaymentIntent.id == bindparam("intent_id"), PaymentIntent.livemode == bindparam("livemode"))
+)
+_INTENT_WITH_MERCHANT_LOCKED = _INTENT_WITH_MERCHANT.with_for_update(of=PaymentIntent)
+
+
+def _intent_target(session: Session, livemode: bool, intent_id: str, *, lock: bool) -> Target:
+    """The intent (locked when ``lock``), its merchant's profile and the books' org, in one statement."""
+    stmt = _INTENT_WITH_MERCHANT_LOCKED if lock else _INTENT_WITH_MERCHANT
+    row = session.execute(stmt, {"intent_id": intent_id, "livemode": livemode}).first()
+    if row is None:  # no such intent in this mode (an intent is only made for a merchant with a profile)
         raise NotFound(f"No such payment_intent: '{intent_id}'", param="payment_intent")
-    return found
+    intent, profile, books_org = row
+    return Target(intent, profile, intent.amount, intent.currency, books_org)
 
 
 def resolve(
@@ -250,11 +274,7 @@ def resolve(
                 code="qr_not_payable",
             )
     if payment_intent is not None:
-        intent = _payable_intent(session, caller.livemode, payment_intent, lock=lock)
-        profile = profile_of(session, intent.org_id, intent.livemode)
-        if profile is None:
-            raise NotFound(f"No such payment_intent: '{payment_intent}'", param="payment_intent")
-        return Target(intent, profile, intent.amount, intent.currency)
+        return _intent_target(session, caller.livemode, payment_intent, lock=lock)
     profile = profile_of(session, merchant_id or "", caller.livemode)
     if profile is None:
         raise NotFound("The QR code names a merchant unknown to digiplus (in this mode).", param="qr_payload")
@@ -322,7 +342,15 @@ def pay_from_wallet(
         )
         before = intent.status
     attempt = _authorize(
-        session, intent, wallet, caller, "wallet", fx_quote, profile=target.profile, wallet_locked=True
+        session,
+        intent,
+        wallet,
+        caller,
+        "wallet",
+        fx_quote,
+        profile=target.profile,
+        wallet_locked=True,
+        books_org=target.books_org,
     )
     _record(session, caller, attempt, before)
     return attempt

@@ -2,7 +2,8 @@
 up its amount, tying to the minor unit.
 
 Lines (signed, in the payout's currency): each settlement batch's payments (+gross) and their fees
-(-fee), the refunds taken from pending settlement (-), a shortfall carried into a batch (-) or
+(-fee), the refunds taken from pending settlement (-) and their share of the fee given back (a
+``fee`` line, +), a shortfall carried into a batch (-) or
 carried forward from one (+), then the refunds taken from the available balance (-). A
 ``settlement`` line per batch shows its net as a subtotal (not summed). The lines add up to the
 payout's amount; if they did not, the books would be wrong and the report refuses to be made.
@@ -184,6 +185,18 @@ def _settlement_lines(session: Session, report: Reconciliation, batch: Settlemen
                     occurred_at=item.occurred_at,
                 )
             )
+            if item.fee:  # the refund's share of the payment's fee, given back (a negative fee)
+                report.lines.append(
+                    Line(
+                        "fee",
+                        f"{refund.id}_fee",
+                        -item.fee,
+                        payment_intent=refund.payment_intent_id,
+                        settlement=batch.id,
+                        ledger_transfer=f"{refund.id}_fee",
+                        occurred_at=item.occurred_at,
+                    )
+                )
     if batch.carried_out:
         report.lines.append(Line("carried_forward", batch.id, batch.carried_out, settlement=batch.id))
 

@@ -6,8 +6,14 @@ settlement (the payment's funds, unless already settled), and whatever that does
 from the merchant's available balance; to the wallet, or for a cross-border payment
 through FX liquidity at the original payment's rate (the wallet gets back the same share
 of what it paid: cumulative, so a payment refunded in parts returns exactly what was paid).
-The fee is not returned. If the merchant's balances do not cover the refund, the refund is
-kept with ``status: failed`` (``merchant_insufficient_funds``) and nothing moved.
+The fee is returned pro rata, in the same ledger batch as the refund's take from pending
+settlement (platform fee revenue → merchant pending, before the take): the share of the fee for
+the amount refunded so far, less what earlier refunds returned, so a full refund returns the
+whole fee (the merchant's pending balance then covers a full refund of its only payment) and
+partial refunds add up to the fee exactly. If the merchant's balances do not cover the refund,
+the refund is kept with ``status: failed`` (``merchant_insufficient_funds``) and nothing moved.
+The refund's audit entry (in the merchant's chain) names its ledger transfers; the batches write
+no entry of their own in the operator's chain.
 """
 
 from __future__ import annotations
@@ -76,6 +82,7 @@ def create_refund(
         wallet_amount=0,
         from_pending=0,
         from_available=0,
+        fee_refunded=0,
     )
     session.add(refund)
     session.flush()
@@ -86,7 +93,7 @@ def create_refund(
             _book(session, caller, intent, refund)
     except _Short:
         refund.status, refund.failure_reason = "failed", "merchant_insufficient_funds"
-        refund.wallet_amount = refund.from_pending = refund.from_available = 0
+        refund.wallet_amount = refund.from_pending = refund.from_available = refund.fee_refunded = 0
         refund.transfer_ids = None
     else:
         refund.status = "succeeded"
@@ -100,7 +107,13 @@ def create_refund(
         f"refund.{refund.status}",
         "refund",
         refund.id,
-        after={"payment_intent": intent.id, "amount": amount, "status": refund.status},
+        after={
+            "payment_intent": intent.id,
+            "amount": amount,
+            "status": refund.status,
+            "fee_refunded": refund.fee_refunded,
+            "ledger_transfers": refund.transfer_ids,
+        },
     )
     return refund
 
@@ -112,28 +125,44 @@ def _book(session: Session, caller: Caller, intent: PaymentIntent, refund: Refun
     wallet_account = books.wallet_account(intent.payer_org_id or "", intent.wallet_currency or cur)
     target = books.fx_liquidity_account(cur) if fx else wallet_account
     meta = {"refund": refund.id, "payment_intent": intent.id}
-    # 1. from pending settlement, as much as it holds (a balancing debit moves at most that)
-    [swept] = create_transfers(
-        session,
-        ledger_books,
-        [
+    # 1. the fee's share back to pending settlement, then from pending settlement as much as it holds
+    #    (a balancing debit moves at most that): one linked batch
+    refunded_after = intent.amount_refunded + refund.amount
+    refund.fee_refunded = charging.proportional_share(
+        intent.fee_amount, refunded_after, intent.amount_received
+    ) - charging.proportional_share(intent.fee_amount, intent.amount_refunded, intent.amount_received)
+    first: list[TransferInput] = []
+    if refund.fee_refunded:
+        first.append(
             TransferInput(
-                id=f"{refund.id}_pend",
-                debit_account_id=books.merchant_pending_account(org, cur),
-                credit_account_id=target,
-                amount=refund.amount,
+                id=f"{refund.id}_fee",
+                debit_account_id=books.fee_revenue_account(cur),
+                credit_account_id=books.merchant_pending_account(org, cur),
+                amount=refund.fee_refunded,
                 ledger=cur,
-                code=int(TransferCode.refund),
-                flags=_SWEEP,
+                code=int(TransferCode.fee_refund),
                 metadata=meta,
             )
-        ],
+        )
+    first.append(
+        TransferInput(
+            id=f"{refund.id}_pend",
+            debit_account_id=books.merchant_pending_account(org, cur),
+            credit_account_id=target,
+            amount=refund.amount,
+            ledger=cur,
+            code=int(TransferCode.refund),
+            flags=_SWEEP,
+            metadata=meta,
+        )
     )
+    outcomes = create_transfers(session, ledger_books, charging.chain(first), audit_action=None)
+    swept = outcomes[-1]
     transfer = swept.transfer
-    if swept.result is not TransferResult.ok or transfer is None:
-        raise RuntimeError(f"refund {refund.id}: {swept.result}")
+    if charging.failure(outcomes) is not None or transfer is None:
+        raise RuntimeError(f"refund {refund.id}: {[o.result for o in outcomes]}")
     refund.from_pending = transfer.amount
-    refund.transfer_ids = [swept.id]
+    refund.transfer_ids = [o.id for o in outcomes]
     rest = refund.amount - refund.from_pending
     # 2. the rest from the available balance (the payment was settled already)
     items = []
@@ -169,13 +198,13 @@ def _book(session: Session, caller: Caller, intent: PaymentIntent, refund: Refun
     else:
         refund.wallet_amount = refund.amount
     if items:
-        outcomes = create_transfers(session, ledger_books, charging.chain(items))
-        broke = charging.failure(outcomes)
+        rest_outcomes = create_transfers(session, ledger_books, charging.chain(items), audit_action=None)
+        broke = charging.failure(rest_outcomes)
         if broke is TransferResult.exceeds_credits:
             raise _Short
         if broke is not None:
             raise RuntimeError(f"refund {refund.id}: {broke}")
-        refund.transfer_ids = [swept.id, *(o.id for o in outcomes)]
+        refund.transfer_ids = [*(o.id for o in outcomes), *(o.id for o in rest_outcomes)]
     refund.from_available = rest
 
 
@@ -203,4 +232,5 @@ def refund_data(r: Refund) -> dict[str, Any]:
         "wallet_amount": r.wallet_amount,
         "from_pending_settlement": r.from_pending,
         "from_available": r.from_available,
+        "fee_refunded": r.fee_refunded,
     }

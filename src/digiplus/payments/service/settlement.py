@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from digiplus.core.db import Database, utcnow
@@ -143,13 +143,13 @@ def settle_merchant(session: Session, profile: MerchantProfile, now: datetime) -
         .order_by(PaymentIntent.captured_at, PaymentIntent.id)
     ).all()
     refunds = session.execute(
-        select(Refund.id, Refund.from_pending, Refund.created)
+        select(Refund.id, Refund.from_pending, Refund.fee_refunded, Refund.created)
         .where(
             Refund.org_id == org,
             Refund.livemode == live,
             Refund.currency == cur,
             Refund.status == "succeeded",
-            Refund.from_pending > 0,
+            or_(Refund.from_pending > 0, Refund.fee_refunded > 0),
             Refund.created <= now,
             _unsettled("refund", Refund.id),
         )
@@ -165,7 +165,8 @@ def settle_merchant(session: Session, profile: MerchantProfile, now: datetime) -
     if not payments and not refunds:
         return None
     gross = sum(p.amount_received for p in payments)
-    fees = sum(p.fee_amount for p in payments)
+    # A refund's share of the fee came back into pending settlement: the batch's fees are net of it.
+    fees = sum(p.fee_amount for p in payments) - sum(r.fee_refunded for r in refunds)
     refunded = sum(r.from_pending for r in refunds)
     net = gross - fees - refunded - carried_in
     batch = Settlement(
@@ -200,7 +201,12 @@ def settle_merchant(session: Session, profile: MerchantProfile, now: datetime) -
         ]
         + [
             SettlementItem(
-                settlement_id=batch_id, kind="refund", object_id=r.id, refunded=r.from_pending, occurred_at=r.created
+                settlement_id=batch_id,
+                kind="refund",
+                object_id=r.id,
+                refunded=r.from_pending,
+                fee=-r.fee_refunded,  # a fee given back: a negative fee
+                occurred_at=r.created,
             )
             for r in refunds
         ]
