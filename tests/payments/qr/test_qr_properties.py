@@ -5,21 +5,24 @@ from __future__ import annotations
 
 import string
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from digiplus.core.money import CURRENCIES
-from digiplus.payments.qr import decode, encode_twqr, merchant_qr
+from digiplus.payments.qr import InvalidQRPayload, decode, encode_twqr, merchant_qr
 
 ASCII_TEXT = st.text(alphabet=string.ascii_letters + string.digits + " .-&'", min_size=1, max_size=40).map(str.strip)
 ANY_TEXT = st.text(
     alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp", "Zs")), min_size=1, max_size=30
 ).map(str.strip)
-IDS = st.text(alphabet=string.ascii_letters + string.digits + "_", min_size=1, max_size=40)
+# Template 26 holds our GUID (16 characters with its header), the merchant id and a long
+# reference, in at most 99: ids up to 30 (org_ + 26) and references up to 40 always fit.
+IDS = st.text(alphabet=string.ascii_letters + string.digits + "_", min_size=1, max_size=30)
 MCCS = st.from_regex(r"\A[0-9]{4}\Z")
 CURRENCY_CODES = st.sampled_from(sorted(CURRENCIES))
 AMOUNTS = st.none() | st.integers(min_value=1, max_value=99_999_999_99)
-REFERENCES = st.none() | st.text(alphabet=string.ascii_letters + string.digits + "_-", min_size=1, max_size=60)
+REFERENCES = st.none() | st.text(alphabet=string.ascii_letters + string.digits + "_-", min_size=1, max_size=40)
 TERMINALS = st.none() | st.text(alphabet=string.ascii_uppercase + string.digits, min_size=1, max_size=25)
 
 
@@ -51,6 +54,11 @@ def _check_round_trip(payload: str, fields: dict[str, object]) -> None:
     assert decoded.tags.get("62", {}).get("07") == fields["terminal"]  # type: ignore[union-attr]
     dynamic = fields["amount_minor"] is not None or fields["reference"] is not None
     assert decoded.point_of_initiation == ("dynamic" if dynamic else "static")
+
+
+def test_a_template_over_99_characters_is_refused_by_name() -> None:
+    with pytest.raises(InvalidQRPayload, match="tag 26: a value must be 1 to 99 characters, got 124"):
+        merchant_qr(merchant_id="m" * 40, merchant_name="Shop", merchant_city="Taipei", mcc="5812", reference="r" * 60)
 
 
 @given(merchant_codes())
