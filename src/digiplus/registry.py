@@ -19,6 +19,7 @@ MODULES = (
     "digiplus.ledger",
     "digiplus.payments",
     "digiplus.data",
+    "digiplus.insight",
     "digiplus.web",
     "digiplus.demo",
 )
