@@ -32,7 +32,9 @@ _CSV = {
 
 def common(
     as_of: Annotated[Day, Query(description="Last Taipei day included (default: today).")] = None,
-    since: Annotated[Day, Query(description="First Taipei day of period figures (default: 364 days before as_of).")] = None,
+    since: Annotated[
+        Day, Query(description="First Taipei day of period figures (default: 364 days before as_of).")
+    ] = None,
     currency: Annotated[
         str | None, Query(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code (default: the merchant's usual).")
     ] = None,

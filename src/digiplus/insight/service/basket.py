@@ -65,9 +65,9 @@ def itemset_counts(facts: Facts, scope: Scope, min_count: int) -> dict[tuple[str
     in_pairs = {r["item1"] for r in found_two} | {r["item2"] for r in found_two}
     c = kept.filter(kept.item.isin(sorted(in_pairs)))
     p2 = pairs.filter(pairs.item1.isin(sorted(in_pairs)), pairs.item2.isin(sorted(in_pairs)))
-    triples = p2.inner_join(
-        c, [p2.merchant_id == c.merchant_id, p2.basket == c.basket, p2.item2 < c.item]
-    ).select(item1=p2.item1, item2=p2.item2, item3=c.item)
+    triples = p2.inner_join(c, [p2.merchant_id == c.merchant_id, p2.basket == c.basket, p2.item2 < c.item]).select(
+        item1=p2.item1, item2=p2.item2, item3=c.item
+    )
     three = triples.group_by(["item1", "item2", "item3"]).agg(n=triples.count())
     for r in rows(three.filter(three.n >= min_count)):
         key = (r["item1"], r["item2"], r["item3"])

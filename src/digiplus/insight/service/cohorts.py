@@ -16,9 +16,7 @@ from digiplus.insight.service.frame import Facts, Scope, month_index, month_of_i
 def cohorts_expr(facts: Facts, scope: Scope) -> Any:
     p = purchases(facts, scope)
     p = p.mutate(month=month_index(p.local_date))
-    first = p.group_by([p.merchant_id.name("f_merchant"), p.customer_ref.name("f_customer")]).agg(
-        cohort=p.month.min()
-    )
+    first = p.group_by([p.merchant_id.name("f_merchant"), p.customer_ref.name("f_customer")]).agg(cohort=p.month.min())
     active = p.select("merchant_id", "customer_ref", "month").distinct()
     j = active.inner_join(first, [active.merchant_id == first.f_merchant, active.customer_ref == first.f_customer])
     j = j.mutate(offset=j.month - j.cohort)
