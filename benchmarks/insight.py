@@ -53,8 +53,8 @@ VARIANTS = ("ibis", "pandas", "sql")
 
 # --- the generator -----------------------------------------------------------------------------
 def generate(path: Path, n: int, customers: int, merchants: int, seed: int = 6) -> None:
-    """N payments over the year to AS_OF: each customer shops at 1–4 merchants of its own, at its own
-    pace; hours follow a shop day; 1% of payments are partly refunded within three days."""
+    """N payments over the year to AS_OF: each customer shops at 1–4 merchants of its own for a
+    while (then stops, as BG/NBD expects); hours follow a shop day; 1% of payments are partly refunded within three days."""
     rng = np.random.default_rng(seed)
     lake = Lake(str(path))
     cust = rng.zipf(1.3, n * 2)
@@ -64,8 +64,11 @@ def generate(path: Path, n: int, customers: int, merchants: int, seed: int = 6) 
     rng.shuffle(cust)
     slot = rng.integers(0, 4, n)
     home = (cust * 7919 + slot * 104729) % merchants  # the customer's own few merchants
-    first_day = (cust * 2654435761) % DAYS  # customers start over the year
-    day = first_day + rng.integers(0, DAYS, n) % np.maximum(DAYS - first_day, 1)
+    # Each customer starts some day of the year and stays a while (exponential, mean 150 days).
+    start = (np.arange(customers) * 2654435761) % DAYS
+    stays = rng.exponential(150, customers).astype(np.int64) + 1
+    span = np.minimum(stays, DAYS - start)[cust]
+    day = start[cust] + (rng.random(n) * span).astype(np.int64)
     hour = rng.choice(np.arange(24), n, p=_hour_weights())
     seconds = (AS_OF - date(1970, 1, 1)).days * 86400 - (DAYS - 1 - day) * 86400 + hour * 3600
     seconds = seconds + rng.integers(0, 3600, n) - 8 * 3600  # Taipei wall clock to UTC
@@ -245,7 +248,7 @@ def run_pandas(lake: Path) -> dict[str, Any]:
     p = p.merge(back, on="payment_id", how="left")
     p["net"] = (p.amount - p.refunded.fillna(0)).clip(lower=0).astype("int64")
     p = p[p.customer_ref.notna() & (p.net > 0)]
-    p["local_day"] = (p.paid_at.astype("int64") // 1_000_000_000 + 8 * 3600) // 86400
+    p["local_day"] = ((p.paid_at - pd.Timestamp("1970-01-01", tz="UTC")) // pd.Timedelta(seconds=1) + 8 * 3600) // 86400
     # RFM
     c = p.groupby(["merchant_id", "customer_ref"], as_index=False).agg(
         last_day=("local_day", "max"), frequency=("net", "size"), monetary=("net", "sum")
