@@ -20,7 +20,7 @@ from digiplus.insight.service.frame import taipei_today
 from digiplus.lake import get_lake
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "insight"))
-from insight_helpers import FactsBuilder  # noqa: E402
+from insight_helpers import FactsBuilder
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (/usr/bin/chromium)")
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python) is not installed")

@@ -46,7 +46,7 @@ def backend_name(backend: str | None = None) -> Backend:
     name = (backend or os.environ.get("DIGIPLUS_ANALYTICS_BACKEND") or "duckdb").strip().lower()
     if name not in BACKENDS:
         raise ValueError(f"DIGIPLUS_ANALYTICS_BACKEND must be one of {', '.join(BACKENDS)}, got {name!r}")
-    return name  # type: ignore[return-value]
+    return "spark" if name == "spark" else "duckdb"
 
 
 def spark_session() -> Any:

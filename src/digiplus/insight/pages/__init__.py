@@ -194,7 +194,12 @@ def export_csv(
     if name not in EXPORTS:
         raise InvalidRequest(N_("There is no such table."), param="name", code="resource_missing")
     options = figures.Options(
-        as_of=as_of, since=since, grain=grain, by=by, segment=segment if segment in SEGMENTS else "champions", limit=100_000
+        as_of=as_of,
+        since=since,
+        grain=grain,
+        by=by,
+        segment=segment if segment in SEGMENTS else "champions",
+        limit=100_000,
     )
     found = figures.figure(name, caller, options)
     return Response(

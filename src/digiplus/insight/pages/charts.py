@@ -38,11 +38,27 @@ def sales_line(page: PageContext, rows: list[dict[str, Any]], currency: str | No
         {
             **_base(220),
             "data": {"values": values},
-            "mark": {"type": "area", "line": {"color": BLUE}, "color": {"gradient": "linear", "stops": [
-                {"offset": 0, "color": "#ffffff"}, {"offset": 1, "color": "#9cc3e0"}], "x1": 1, "x2": 1, "y1": 1, "y2": 0},
-                "interpolate": "monotone"},
+            "mark": {
+                "type": "area",
+                "line": {"color": BLUE},
+                "color": {
+                    "gradient": "linear",
+                    "stops": [{"offset": 0, "color": "#ffffff"}, {"offset": 1, "color": "#9cc3e0"}],
+                    "x1": 1,
+                    "x2": 1,
+                    "y1": 1,
+                    "y2": 0,
+                },
+                "interpolate": "monotone",
+            },
             "encoding": {
-                "x": {"field": day, "type": "temporal", "timeUnit": unit, "title": None, "axis": {"labelOverlap": "greedy"}},
+                "x": {
+                    "field": day,
+                    "type": "temporal",
+                    "timeUnit": unit,
+                    "title": None,
+                    "axis": {"labelOverlap": "greedy"},
+                },
                 "y": {"field": net, "type": "quantitative", "title": currency, "axis": {"tickCount": 4}},
                 "tooltip": [
                     {"field": day, "type": "temporal", "timeUnit": unit},
@@ -64,16 +80,28 @@ def heatmap(page: PageContext, rows: list[dict[str, Any]]) -> str:
             "data": {"values": values},
             "mark": {"type": "rect", "cornerRadius": 2},
             "encoding": {
-                "x": {"field": hour, "type": "ordinal", "title": None, "axis": {"labelAngle": 0, "values": [f"{h:02d}" for h in range(0, 24, 3)]}},
+                "x": {
+                    "field": hour,
+                    "type": "ordinal",
+                    "title": None,
+                    "axis": {"labelAngle": 0, "values": [f"{h:02d}" for h in range(0, 24, 3)]},
+                },
                 "y": {"field": day, "type": "ordinal", "sort": names, "title": None},
-                "color": {"field": count, "type": "quantitative", "scale": {"scheme": "blues"}, "legend": {"title": None}},
+                "color": {
+                    "field": count,
+                    "type": "quantitative",
+                    "scale": {"scheme": "blues"},
+                    "legend": {"title": None},
+                },
                 "tooltip": [{"field": day}, {"field": hour}, {"field": count, "type": "quantitative"}],
             },
         }
     )
 
 
-def bars(page: PageContext, rows: list[dict[str, Any]], label_of: Any, key: str, currency: str | None, color: str = TEAL) -> str:
+def bars(
+    page: PageContext, rows: list[dict[str, Any]], label_of: Any, key: str, currency: str | None, color: str = TEAL
+) -> str:
     name, net, share = page.gettext(N_("Name")), page.gettext(N_("Net sales")), page.gettext(N_("Share"))
     div = _major(currency)
     values = [{name: label_of(r[key]), net: r["net"] / div, share: r["net_share"]} for r in rows]
@@ -85,8 +113,11 @@ def bars(page: PageContext, rows: list[dict[str, Any]], label_of: Any, key: str,
             "encoding": {
                 "y": {"field": name, "type": "nominal", "sort": "-x", "title": None},
                 "x": {"field": net, "type": "quantitative", "title": currency, "axis": {"tickCount": 4}},
-                "tooltip": [{"field": name}, {"field": net, "type": "quantitative", "format": ",.0f"},
-                            {"field": share, "type": "quantitative", "format": ".1%"}],
+                "tooltip": [
+                    {"field": name},
+                    {"field": net, "type": "quantitative", "format": ",.0f"},
+                    {"field": share, "type": "quantitative", "format": ".1%"},
+                ],
             },
         }
     )
@@ -105,19 +136,42 @@ def new_returning(page: PageContext, rows: list[dict[str, Any]]) -> str:
             "data": {"values": values},
             "mark": {"type": "bar", "cornerRadiusEnd": 2},
             "encoding": {
-                "x": {"field": month, "type": "ordinal", "timeUnit": "yearmonth", "title": None, "axis": {"format": "%Y-%m", "labelAngle": 0, "labelOverlap": "greedy"}},
+                "x": {
+                    "field": month,
+                    "type": "ordinal",
+                    "timeUnit": "yearmonth",
+                    "title": None,
+                    "axis": {"format": "%Y-%m", "labelAngle": 0, "labelOverlap": "greedy"},
+                },
                 "y": {"field": n, "type": "quantitative", "title": None, "stack": True},
-                "color": {"field": kind, "type": "nominal", "scale": {"range": [ORANGE, BLUE]}, "legend": {"orient": "top", "title": None}},
-                "tooltip": [{"field": month, "timeUnit": "yearmonth"}, {"field": kind}, {"field": n, "type": "quantitative"}],
+                "color": {
+                    "field": kind,
+                    "type": "nominal",
+                    "scale": {"range": [ORANGE, BLUE]},
+                    "legend": {"orient": "top", "title": None},
+                },
+                "tooltip": [
+                    {"field": month, "timeUnit": "yearmonth"},
+                    {"field": kind},
+                    {"field": n, "type": "quantitative"},
+                ],
             },
         }
     )
 
 
 SEGMENT_COLORS = {
-    "champions": "#1a7f37", "loyal": "#2f9e44", "potential_loyalist": "#69b34c", "new": "#0f8b8d",
-    "promising": "#3ba3c9", "need_attention": "#e0b422", "about_to_sleep": "#e8923a", "at_risk": "#d9622b",
-    "cant_lose": "#c0392b", "hibernating": "#8e8e9b", "lost": "#5d5d6b",
+    "champions": "#1a7f37",
+    "loyal": "#2f9e44",
+    "potential_loyalist": "#69b34c",
+    "new": "#0f8b8d",
+    "promising": "#3ba3c9",
+    "need_attention": "#e0b422",
+    "about_to_sleep": "#e8923a",
+    "at_risk": "#d9622b",
+    "cant_lose": "#c0392b",
+    "hibernating": "#8e8e9b",
+    "lost": "#5d5d6b",
 }
 
 
@@ -132,9 +186,17 @@ def segments(page: PageContext, rows: list[dict[str, Any]], label_of: Any) -> st
             "encoding": {
                 "y": {"field": name, "type": "nominal", "sort": None, "title": None},
                 "x": {"field": n, "type": "quantitative", "title": None},
-                "color": {"field": "key", "type": "nominal", "legend": None,
-                          "scale": {"domain": list(SEGMENT_COLORS), "range": list(SEGMENT_COLORS.values())}},
-                "tooltip": [{"field": name}, {"field": n, "type": "quantitative"}, {"field": share, "type": "quantitative", "format": ".1%"}],
+                "color": {
+                    "field": "key",
+                    "type": "nominal",
+                    "legend": None,
+                    "scale": {"domain": list(SEGMENT_COLORS), "range": list(SEGMENT_COLORS.values())},
+                },
+                "tooltip": [
+                    {"field": name},
+                    {"field": n, "type": "quantitative"},
+                    {"field": share, "type": "quantitative", "format": ".1%"},
+                ],
             },
         }
     )
@@ -143,19 +205,39 @@ def segments(page: PageContext, rows: list[dict[str, Any]], label_of: Any) -> st
 def cohorts(page: PageContext, rows: list[dict[str, Any]]) -> str:
     cohort, month, kept = page.gettext(N_("Cohort")), page.gettext(N_("Months after")), page.gettext(N_("Retention"))
     size = page.gettext(N_("Customers"))
-    values = [{cohort: str(r["cohort"])[:7], month: r["offset"], kept: r["retention"], size: r["customers"]} for r in rows]
-    rect = {"mark": {"type": "rect"}, "encoding": {
-        "color": {"field": kept, "type": "quantitative", "scale": {"scheme": "tealblues", "domain": [0, 1]}, "legend": {"format": ".0%", "title": None}},
-        "tooltip": [{"field": cohort}, {"field": month}, {"field": kept, "format": ".1%"}, {"field": size}]}}
-    text = {"mark": {"type": "text", "fontSize": 10}, "encoding": {
-        "text": {"field": kept, "format": ".0%"},
-        "color": {"condition": {"test": f"datum['{kept}'] > 0.5", "value": "white"}, "value": "#333"}}}
+    values = [
+        {cohort: str(r["cohort"])[:7], month: r["offset"], kept: r["retention"], size: r["customers"]} for r in rows
+    ]
+    rect = {
+        "mark": {"type": "rect"},
+        "encoding": {
+            "color": {
+                "field": kept,
+                "type": "quantitative",
+                "scale": {"scheme": "tealblues", "domain": [0, 1]},
+                "legend": {"format": ".0%", "title": None},
+            },
+            "tooltip": [{"field": cohort}, {"field": month}, {"field": kept, "format": ".1%"}, {"field": size}],
+        },
+    }
+    text = {
+        "mark": {"type": "text", "fontSize": 10},
+        "encoding": {
+            "text": {"field": kept, "format": ".0%"},
+            "color": {"condition": {"test": f"datum['{kept}'] > 0.5", "value": "white"}, "value": "#333"},
+        },
+    }
     return dump(
         {
             **_base(max(120, 24 * len({v[cohort] for v in values}))),
             "data": {"values": values},
             "encoding": {
-                "x": {"field": month, "type": "ordinal", "title": page.gettext(N_("Months after the first purchase")), "axis": {"labelAngle": 0}},
+                "x": {
+                    "field": month,
+                    "type": "ordinal",
+                    "title": page.gettext(N_("Months after the first purchase")),
+                    "axis": {"labelAngle": 0},
+                },
                 "y": {"field": cohort, "type": "ordinal", "title": None},
             },
             "layer": [rect, text],

@@ -93,7 +93,7 @@ def frequent_itemsets(facts: Facts, scope: Scope, min_support: float = 0.01) -> 
     _check(min_support, 0)
     baskets = basket_count(facts, scope)
     counts = itemset_counts(facts, scope, max(1, _ceil(min_support * baskets))) if baskets else {}
-    data = [
+    data: list[dict[str, Any]] = [
         {"items": list(key), "size": len(key), "baskets": n, "support": round(n / baskets, 4)}
         for key, n in counts.items()
     ]
@@ -113,7 +113,7 @@ def association_rules(
     _check(min_support, min_confidence)
     baskets = basket_count(facts, scope)
     counts = itemset_counts(facts, scope, max(1, _ceil(min_support * baskets))) if baskets else {}
-    data = []
+    data: list[dict[str, Any]] = []
     for key, n in counts.items():
         for size in range(1, len(key)):
             for antecedent in combinations(key, size):
