@@ -98,7 +98,8 @@ def test_merchant_sees_the_insight_charts(server: str, merchant: None) -> None: 
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US").new_page()
-        page.set_default_timeout(90_000)
+        page.set_default_timeout(180_000)
+        page.set_default_navigation_timeout(180_000)
         page.goto(f"{server}/insight")
         page.get_by_label("Email").fill(EMAIL)
         page.get_by_label("Password").fill(PASSWORD)
@@ -121,6 +122,8 @@ def test_merchant_sees_the_insight_charts(server: str, merchant: None) -> None: 
             page.locator("a[href^='/insight/segment_customers.csv']").click()
         assert download.value.suggested_filename.startswith("insight-segment_customers-")
 
+        # Switch the language on a light page: the switch reloads the page it was pressed on.
+        page.goto(f"{server}/api-keys")
         page.get_by_role("button", name="繁體中文").click()
         expect(page.locator("html")).to_have_attribute("lang", "zh-Hant-TW")
         page.goto(f"{server}/insight")
