@@ -23,6 +23,7 @@ MODULES = (
     "digiplus.data",
     "digiplus.commerce",
     "digiplus.loyalty",
+    "digiplus.insight",
     "digiplus.web",
     "digiplus.demo",
 )

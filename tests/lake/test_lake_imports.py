@@ -142,6 +142,10 @@ def test_the_cli_imports_with_a_report(db: Database, lake: Lake, make_org: Calla
     assert "row 6, time: 'yesterday' is not an ISO 8601 time" in result.output
     again = CliRunner().invoke(cli, ["lake", "import", str(path), "--merchant", shop_org, "--json"])
     assert '"rows_already_imported": 4' in again.output
+    alias = CliRunner().invoke(
+        cli, ["insight", "import", str(path), "--merchant", shop_org, "--json"]
+    )  # the name
+    assert '"rows_already_imported": 4' in alias.output
     unknown = CliRunner().invoke(cli, ["lake", "import", str(path), "--merchant", "org_NOPE"])
     assert unknown.exit_code == 2 and "No such organization" in unknown.output
 
