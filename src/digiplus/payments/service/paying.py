@@ -42,6 +42,7 @@ from digiplus.payments.service.intents import (
     intent_data,
     new_intent,
 )
+from digiplus.payments.service.guards import payment_context, run_payment_guards  # [guard call site]
 from digiplus.payments.service.limits import check_limits
 from digiplus.payments.service.merchants import get_profile, profile_of
 from digiplus.payments.service.wallets import debit_declined, get_wallet, lock_wallet
@@ -99,6 +100,7 @@ def _authorize(
         lock_wallet(session, wallet)
     try:
         check_limits(session, wallet, wallet_amount)
+        run_payment_guards(session, payment_context(intent, wallet, wallet_amount))  # [guard call site]
     except PaymentDeclined as declined:
         return _declined(session, intent, acting, method, declined, profile)
     manual = intent.capture_method == "manual"
