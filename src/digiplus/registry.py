@@ -18,6 +18,7 @@ MODULES = (
     "digiplus.core.audit",
     "digiplus.ledger",
     "digiplus.payments",
+    "digiplus.sandbox",
     "digiplus.data",
     "digiplus.web",
     "digiplus.demo",

@@ -56,6 +56,11 @@ PREFIXES = {
     "dataset_use": "dsu",
     "data_demand": "dmd",
     "demand_answer": "dma",
+    "experiment": "exp",
+    "experiment_participant": "expp",
+    "experiment_message": "expm",
+    "experiment_report": "expr",
+    "experiment_payment": "expy",
 }
 
 
