@@ -247,3 +247,9 @@ def suspend_expired_task(db: Database) -> int:
     """Suspend the experiments whose period ended (the guard also refuses their payments at once)."""
     with db.session() as session:
         return suspend_expired(session)
+
+
+def running_experiments(session: Session, livemode: bool) -> list[Experiment]:
+    """Every running experiment of the mode: what a consumer may join."""
+    stmt = select(Experiment).where(Experiment.livemode == livemode, Experiment.status.in_(RUNNING))
+    return list(session.scalars(stmt.order_by(Experiment.id.desc())))
