@@ -3,7 +3,7 @@
 Live: a payment to a merchant org with a running experiment is checked in the transaction
 that books it (``payments.run_payment_guards``). Each limit is a conditional ``UPDATE … SET
 used = used + :a WHERE used + :a <= limit`` checked by its row count — atomic under concurrency,
-no read-decide-write. The reservations run in a savepoint: one failing limit undoes the others.
+no read-decide-write. A failing limit gives back the shares already taken (compensating UPDATEs).
 A refusal adds to ``refusals``, is audited and emitted, then raises ``PaymentRefused`` (402, the
 payments module books nothing and commits the decline with our counters).
 
@@ -43,12 +43,15 @@ class _Over(Exception):
         self.code = code
 
 
-def _running(session: Session, merchant_org_id: str) -> Experiment | None:
-    return session.scalars(
-        select(Experiment)
+def _running(session: Session, merchant_org_id: str, payer_org_id: str) -> tuple[Experiment, Participant | None] | None:
+    """The merchant's running experiment and the payer's participation, in one statement."""
+    row = session.execute(
+        select(Experiment, Participant)
+        .outerjoin(Participant, (Participant.experiment_id == Experiment.id) & (Participant.org_id == payer_org_id))
         .where(Experiment.org_id == merchant_org_id, Experiment.livemode.is_(True), Experiment.status.in_(RUNNING))
         .limit(1)
     ).first()
+    return None if row is None else (row[0], row[1])
 
 
 def _rows(result: Any) -> int:
@@ -56,29 +59,41 @@ def _rows(result: Any) -> int:
 
 
 def _reserve(session: Session, e: Experiment, participant: Participant, amount: int) -> None:
-    if not participant.counted:
-        taken = session.execute(
-            update(Experiment)
-            .where(Experiment.id == e.id, Experiment.participants_used + 1 <= Experiment.limit_participants)
-            .values(participants_used=Experiment.participants_used + 1)
-        )
-        if _rows(taken) != 1:
-            raise _Over("experiment_participant_count_exceeded")
-        session.execute(update(Participant).where(Participant.id == participant.id).values(counted=True))
+    """Each conditional UPDATE takes its share only under its limit; a later refusal gives the
+    earlier shares back (same transaction, rows already locked by our UPDATEs)."""
+    first = not participant.counted
     taken = session.execute(
         update(Participant)
         .where(Participant.id == participant.id, Participant.used + amount <= e.limit_per_participant)
-        .values(used=Participant.used + amount)
+        .values(used=Participant.used + amount, counted=True)
     )
     if _rows(taken) != 1:
         raise _Over("experiment_participant_limit_exceeded")
+    over = Experiment.exposure_used + amount > Experiment.limit_total_exposure
+    if first:
+        over = over | (Experiment.participants_used + 1 > Experiment.limit_participants)
     taken = session.execute(
         update(Experiment)
-        .where(Experiment.id == e.id, Experiment.exposure_used + amount <= Experiment.limit_total_exposure)
-        .values(exposure_used=Experiment.exposure_used + amount, payments_count=Experiment.payments_count + 1)
+        .where(Experiment.id == e.id, ~over)
+        .values(
+            exposure_used=Experiment.exposure_used + amount,
+            payments_count=Experiment.payments_count + 1,
+            participants_used=Experiment.participants_used + (1 if first else 0),
+        )
     )
-    if _rows(taken) != 1:
-        raise _Over("experiment_exposure_limit_exceeded")
+    if _rows(taken) == 1:
+        return
+    session.execute(
+        update(Participant)
+        .where(Participant.id == participant.id)
+        .values(used=Participant.used - amount, counted=not first)
+    )
+    current = session.execute(
+        select(Experiment.participants_used, Experiment.limit_participants).where(Experiment.id == e.id)
+    ).one()
+    if first and current[0] + 1 > current[1]:
+        raise _Over("experiment_participant_count_exceeded")
+    raise _Over("experiment_exposure_limit_exceeded")
 
 
 def _log(session: Session, e: Experiment, context: PaymentContext, outcome: str, code: str | None) -> None:
@@ -125,15 +140,13 @@ def sandbox_guard(session: Session, context: PaymentContext) -> None:
     if not context.livemode:
         test_mode_decline(context)
         return
-    e = _running(session, context.merchant_org_id)
-    if e is None:
+    found = _running(session, context.merchant_org_id, context.payer_org_id)
+    if found is None:
         return
+    e, participant = found
     if e.ends_at is not None and e.ends_at <= utcnow():
         suspend_row(session, Caller.system(e.org_id, e.livemode), e, "period_ended")
         _refuse(session, e, context, "experiment_period_ended")
-    participant = session.scalars(
-        select(Participant).where(Participant.experiment_id == e.id, Participant.org_id == context.payer_org_id)
-    ).one_or_none()
     if participant is None:
         _refuse(session, e, context, "experiment_disclosure_not_accepted")
     if context.amount_twd > e.limit_per_transaction:
@@ -141,8 +154,7 @@ def sandbox_guard(session: Session, context: PaymentContext) -> None:
     if not context.payer_balance_ok(session):
         return  # the ledger declines it (insufficient_funds): reserve nothing
     try:
-        with session.begin_nested():
-            _reserve(session, e, participant, context.amount_twd)
+        _reserve(session, e, participant, context.amount_twd)
     except _Over as over:
         _refuse(session, e, context, over.code)
     _log(session, e, context, "accepted", None)
