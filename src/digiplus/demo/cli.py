@@ -8,6 +8,7 @@ from digiplus.core import migrate
 from digiplus.core.db import get_database
 from digiplus.demo.data import build_demo_data
 from digiplus.demo.payments import DemoPayments, build_demo_payments
+from digiplus.demo.sandbox import build_demo_sandbox
 from digiplus.demo.service import DEMO_PASSWORD, DemoWorld, build_demo_world, create_demo_key
 from digiplus.settings import get_settings
 
@@ -29,6 +30,7 @@ def demo(
     with get_database().session() as session:
         world = build_demo_world(session)
         world_payments = build_demo_payments(session, world.orgs, scale=scale)
+        build_demo_sandbox(session, world.orgs)
         secret = create_demo_key(session, world.merchant)
     print_welcome(world, secret, f"http://{host}:{port}", settings.database_url, world_payments)
     typer.echo(build_demo_data(get_database()).summary(f"http://{host}:{port}"))
