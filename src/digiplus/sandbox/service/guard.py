@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from sqlalchemy import select, update
+from sqlalchemy import BigInteger, String, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from digiplus.core import audit
@@ -43,50 +43,81 @@ class _Over(Exception):
         self.code = code
 
 
-def _running(session: Session, merchant_org_id: str, payer_org_id: str) -> tuple[Experiment, Participant | None] | None:
-    """The merchant's running experiment and the payer's participation, in one statement."""
-    row = session.execute(
-        select(Experiment, Participant)
-        .outerjoin(Participant, (Participant.experiment_id == Experiment.id) & (Participant.org_id == payer_org_id))
-        .where(Experiment.org_id == merchant_org_id, Experiment.livemode.is_(True), Experiment.status.in_(RUNNING))
+def _find_statement() -> Any:
+    """Built once: the merchant's running experiment (the columns the guard needs) and the payer's
+    participation, in one statement."""
+    payer, merchant = bindparam("payer", type_=String()), bindparam("merchant", type_=String())
+    return (
+        select(
+            Experiment.id,
+            Experiment.org_id,
+            Experiment.ends_at,
+            Experiment.limit_per_transaction,
+            Experiment.limit_per_participant,
+            Participant.id.label("participant_id"),
+            Participant.counted,
+        )
+        .outerjoin(Participant, (Participant.experiment_id == Experiment.id) & (Participant.org_id == payer))
+        .where(Experiment.org_id == merchant, Experiment.livemode.is_(True), Experiment.status.in_(RUNNING))
         .limit(1)
-    ).first()
-    return None if row is None else (row[0], row[1])
+    )
+
+
+_FIND = _find_statement()
 
 
 def _rows(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def _reserve(session: Session, e: Experiment, participant: Participant, amount: int) -> None:
-    """Each conditional UPDATE takes its share only under its limit; a later refusal gives the
-    earlier shares back (same transaction, rows already locked by our UPDATEs)."""
-    first = not participant.counted
-    taken = session.execute(
-        update(Participant)
-        .where(Participant.id == participant.id, Participant.used + amount <= e.limit_per_participant)
-        .values(used=Participant.used + amount, counted=True)
-    )
-    if _rows(taken) != 1:
-        raise _Over("experiment_participant_limit_exceeded")
-    over = Experiment.exposure_used + amount > Experiment.limit_total_exposure
+def _amount() -> Any:
+    return bindparam("amount", type_=BigInteger())
+
+
+def _take_experiment(first: bool) -> Any:
+    over = Experiment.exposure_used + _amount() > Experiment.limit_total_exposure
     if first:
         over = over | (Experiment.participants_used + 1 > Experiment.limit_participants)
-    taken = session.execute(
+    return (
         update(Experiment)
-        .where(Experiment.id == e.id, ~over)
+        .where(Experiment.id == bindparam("eid", type_=String()), ~over)
         .values(
-            exposure_used=Experiment.exposure_used + amount,
+            exposure_used=Experiment.exposure_used + _amount(),
             payments_count=Experiment.payments_count + 1,
             participants_used=Experiment.participants_used + (1 if first else 0),
         )
+        .execution_options(synchronize_session=False)
     )
-    if _rows(taken) == 1:
+
+
+# Built once (statement construction costs more than running them): the conditional UPDATEs.
+_TAKE_PARTICIPANT = (
+    update(Participant)
+    .where(
+        Participant.id == bindparam("pid", type_=String()),
+        Participant.used + _amount() <= bindparam("limit", type_=BigInteger()),
+    )
+    .values(used=Participant.used + _amount(), counted=True)
+    .execution_options(synchronize_session=False)
+)
+_TAKE_EXPERIMENT = {True: _take_experiment(True), False: _take_experiment(False)}
+_LOG = insert(ExperimentPayment).execution_options(synchronize_session=False)
+
+
+def _reserve(session: Session, e: Any, amount: int) -> None:
+    """Each conditional UPDATE takes its share only under its limit; a later refusal gives the
+    earlier share back (same transaction; our UPDATE holds the row)."""
+    first = not e.counted
+    params = {"pid": e.participant_id, "amount": amount, "limit": e.limit_per_participant}
+    if _rows(session.execute(_TAKE_PARTICIPANT, params)) != 1:
+        raise _Over("experiment_participant_limit_exceeded")
+    if _rows(session.execute(_TAKE_EXPERIMENT[first], {"eid": e.id, "amount": amount})) == 1:
         return
     session.execute(
         update(Participant)
-        .where(Participant.id == participant.id)
+        .where(Participant.id == e.participant_id)
         .values(used=Participant.used - amount, counted=not first)
+        .execution_options(synchronize_session=False)
     )
     current = session.execute(
         select(Experiment.participants_used, Experiment.limit_participants).where(Experiment.id == e.id)
@@ -96,24 +127,26 @@ def _reserve(session: Session, e: Experiment, participant: Participant, amount: 
     raise _Over("experiment_exposure_limit_exceeded")
 
 
-def _log(session: Session, e: Experiment, context: PaymentContext, outcome: str, code: str | None) -> None:
-    session.add(
-        ExperimentPayment(
-            id=id_for("experiment_payment"),
-            experiment_id=e.id,
-            payment_intent_id=context.intent_id,
-            participant_org_id=context.payer_org_id,
-            amount_twd=context.amount_twd,
-            outcome=outcome,
-            code=code,
-        )
+def _log(session: Session, e: Any, context: PaymentContext, outcome: str, code: str | None) -> None:
+    session.execute(
+        _LOG,
+        {
+            "id": id_for("experiment_payment"),
+            "experiment_id": e.id,
+            "payment_intent_id": context.intent_id,
+            "participant_org_id": context.payer_org_id,
+            "amount_twd": context.amount_twd,
+            "outcome": outcome,
+            "code": code,
+            "created": utcnow(),
+        },
     )
 
 
-def _refuse(session: Session, e: Experiment, context: PaymentContext, code: str) -> NoReturn:
+def _refuse(session: Session, e: Any, context: PaymentContext, code: str) -> NoReturn:
     session.execute(update(Experiment).where(Experiment.id == e.id).values(refusals=Experiment.refusals + 1))
     _log(session, e, context, "refused", code)
-    system = Caller.system(e.org_id, e.livemode)
+    system = Caller.system(e.org_id, True)
     audit.record(
         session,
         system,
@@ -140,21 +173,22 @@ def sandbox_guard(session: Session, context: PaymentContext) -> None:
     if not context.livemode:
         test_mode_decline(context)
         return
-    found = _running(session, context.merchant_org_id, context.payer_org_id)
-    if found is None:
+    e = session.execute(_FIND, {"merchant": context.merchant_org_id, "payer": context.payer_org_id}).first()
+    if e is None:
         return
-    e, participant = found
     if e.ends_at is not None and e.ends_at <= utcnow():
-        suspend_row(session, Caller.system(e.org_id, e.livemode), e, "period_ended")
+        row = session.get(Experiment, e.id, with_for_update=True)
+        if row is not None:
+            suspend_row(session, Caller.system(e.org_id, True), row, "period_ended")
         _refuse(session, e, context, "experiment_period_ended")
-    if participant is None:
+    if e.participant_id is None:
         _refuse(session, e, context, "experiment_disclosure_not_accepted")
     if context.amount_twd > e.limit_per_transaction:
         _refuse(session, e, context, "experiment_transaction_limit_exceeded")
     if not context.payer_balance_ok(session):
         return  # the ledger declines it (insufficient_funds): reserve nothing
     try:
-        _reserve(session, e, participant, context.amount_twd)
+        _reserve(session, e, context.amount_twd)
     except _Over as over:
         _refuse(session, e, context, over.code)
     _log(session, e, context, "accepted", None)
