@@ -192,7 +192,9 @@ def main() -> None:
     print(f"{'':<22}{'payments/s (median)':>22}{'CPU ms/payment':>18}")
     print(f"{'no experiment':<22}{b_rate:>22.1f}{b_cpu:>18.3f}")
     print(f"{'active experiment':<22}{e_rate:>22.1f}{e_cpu:>18.3f}")
-    print(f"ratio (experiment / baseline): throughput {ratio:.3f}, CPU {e_cpu / b_cpu:.3f}; target ≥ 0.90: {ratio >= 0.90}")
+    print(
+        f"ratio (experiment / baseline): throughput {ratio:.3f}, CPU {e_cpu / b_cpu:.3f}; target ≥ 0.90: {ratio >= 0.90}"
+    )
     print(f"experiment counters: {usage}; ledger verify ok: {ok}")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=2))

@@ -31,6 +31,7 @@ from digiplus.payments import qr
 from digiplus.payments.models import FxQuote, MerchantProfile, PaymentIntent, Wallet
 from digiplus.payments.service import books, charging, codes, fx
 from digiplus.payments.service.errors import PaymentDeclined, UnexpectedState
+from digiplus.payments.service.guards import payment_context, run_payment_guards  # [guard call site]
 from digiplus.payments.service.intents import (
     CAPTURABLE,
     FAILED,
@@ -42,7 +43,6 @@ from digiplus.payments.service.intents import (
     intent_data,
     new_intent,
 )
-from digiplus.payments.service.guards import payment_context, run_payment_guards  # [guard call site]
 from digiplus.payments.service.limits import check_limits
 from digiplus.payments.service.merchants import get_profile, profile_of
 from digiplus.payments.service.wallets import debit_declined, get_wallet, lock_wallet
