@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 18:49:48.614514
+Create Date: 2026-12-01 18:56:55.469083
 """
 
 from __future__ import annotations
@@ -667,6 +667,45 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_payments_wallets_org_id"), ["org_id"], unique=False)
 
     op.create_table(
+        "sandbox_experiments",
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("period_months", sa.Integer(), nullable=False),
+        sa.Column("extension_months", sa.Integer(), nullable=False),
+        sa.Column("limit_per_transaction", sa.BigInteger(), nullable=False),
+        sa.Column("limit_per_participant", sa.BigInteger(), nullable=False),
+        sa.Column("limit_total_exposure", sa.BigInteger(), nullable=False),
+        sa.Column("limit_participants", sa.Integer(), nullable=False),
+        sa.Column("risk_controls", sa.Text(), nullable=False),
+        sa.Column("disclosure_text", sa.Text(), nullable=False),
+        sa.Column("conditions", sa.Text(), nullable=True),
+        sa.Column("decision_reason", sa.Text(), nullable=True),
+        sa.Column("reviewer_org_id", sa.String(length=40), nullable=True),
+        sa.Column("submitted_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decided_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("starts_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ends_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("exposure_used", sa.BigInteger(), nullable=False),
+        sa.Column("participants_used", sa.Integer(), nullable=False),
+        sa.Column("payments_count", sa.Integer(), nullable=False),
+        sa.Column("refusals", sa.Integer(), nullable=False),
+        sa.Column("updated", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_sandbox_experiments_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sandbox_experiments")),
+    )
+    with op.batch_alter_table("sandbox_experiments", schema=None) as batch_op:
+        batch_op.create_index("ix_sandbox_experiments_live", ["org_id", "livemode", "status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_sandbox_experiments_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
         "terminal_supervisors",
         sa.Column("name", sa.String(length=80), nullable=False),
         sa.Column("pin_hash", sa.String(length=200), nullable=False),
@@ -1273,6 +1312,88 @@ def upgrade() -> None:
         batch_op.create_index("ix_payments_wallet_transfers_from_created", ["from_wallet_id", "created"], unique=False)
         batch_op.create_index(batch_op.f("ix_payments_wallet_transfers_org_id"), ["org_id"], unique=False)
         batch_op.create_index("ix_payments_wallet_transfers_to", ["to_wallet_id"], unique=False)
+
+    op.create_table(
+        "sandbox_messages",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("experiment_id", sa.String(), nullable=False),
+        sa.Column("author_org_id", sa.String(length=40), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["experiment_id"],
+            ["sandbox_experiments.id"],
+            name=op.f("fk_sandbox_messages_experiment_id_sandbox_experiments"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sandbox_messages")),
+    )
+    with op.batch_alter_table("sandbox_messages", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sandbox_messages_experiment_id"), ["experiment_id"], unique=False)
+
+    op.create_table(
+        "sandbox_participants",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("experiment_id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("accepted_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("counted", sa.Boolean(), nullable=False),
+        sa.Column("used", sa.BigInteger(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["experiment_id"],
+            ["sandbox_experiments.id"],
+            name=op.f("fk_sandbox_participants_experiment_id_sandbox_experiments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_sandbox_participants_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sandbox_participants")),
+        sa.UniqueConstraint("experiment_id", "org_id", name="uq_sandbox_participants_org"),
+    )
+    with op.batch_alter_table("sandbox_participants", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sandbox_participants_experiment_id"), ["experiment_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_sandbox_participants_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "sandbox_payments",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("experiment_id", sa.String(), nullable=False),
+        sa.Column("payment_intent_id", sa.String(length=40), nullable=False),
+        sa.Column("participant_org_id", sa.String(length=40), nullable=False),
+        sa.Column("amount_twd", sa.BigInteger(), nullable=False),
+        sa.Column("outcome", sa.String(length=10), nullable=False),
+        sa.Column("code", sa.String(length=60), nullable=True),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["experiment_id"],
+            ["sandbox_experiments.id"],
+            name=op.f("fk_sandbox_payments_experiment_id_sandbox_experiments"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sandbox_payments")),
+    )
+    with op.batch_alter_table("sandbox_payments", schema=None) as batch_op:
+        batch_op.create_index("ix_sandbox_payments_exp_created", ["experiment_id", "created"], unique=False)
+
+    op.create_table(
+        "sandbox_reports",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("experiment_id", sa.String(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("reporter_org_id", sa.String(length=40), nullable=False),
+        sa.Column("severity", sa.String(length=10), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["experiment_id"],
+            ["sandbox_experiments.id"],
+            name=op.f("fk_sandbox_reports_experiment_id_sandbox_experiments"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sandbox_reports")),
+    )
+    with op.batch_alter_table("sandbox_reports", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sandbox_reports_experiment_id"), ["experiment_id"], unique=False)
 
     op.create_table(
         "webhook_deliveries",
@@ -2119,6 +2240,23 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_webhook_deliveries_endpoint_id"))
 
     op.drop_table("webhook_deliveries")
+    with op.batch_alter_table("sandbox_reports", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sandbox_reports_experiment_id"))
+
+    op.drop_table("sandbox_reports")
+    with op.batch_alter_table("sandbox_payments", schema=None) as batch_op:
+        batch_op.drop_index("ix_sandbox_payments_exp_created")
+
+    op.drop_table("sandbox_payments")
+    with op.batch_alter_table("sandbox_participants", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sandbox_participants_org_id"))
+        batch_op.drop_index(batch_op.f("ix_sandbox_participants_experiment_id"))
+
+    op.drop_table("sandbox_participants")
+    with op.batch_alter_table("sandbox_messages", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sandbox_messages_experiment_id"))
+
+    op.drop_table("sandbox_messages")
     with op.batch_alter_table("payments_wallet_transfers", schema=None) as batch_op:
         batch_op.drop_index("ix_payments_wallet_transfers_to")
         batch_op.drop_index(batch_op.f("ix_payments_wallet_transfers_org_id"))
@@ -2219,6 +2357,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_terminal_supervisors_org_id"))
 
     op.drop_table("terminal_supervisors")
+    with op.batch_alter_table("sandbox_experiments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sandbox_experiments_org_id"))
+        batch_op.drop_index("ix_sandbox_experiments_live")
+
+    op.drop_table("sandbox_experiments")
     with op.batch_alter_table("payments_wallets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_payments_wallets_org_id"))
 

@@ -20,6 +20,7 @@ MODULES = (
     "digiplus.payments",
     "digiplus.terminals",
     "digiplus.lake",
+    "digiplus.sandbox",
     "digiplus.data",
     "digiplus.commerce",
     "digiplus.loyalty",

@@ -79,6 +79,11 @@ PREFIXES = {
     "terminal_refund": "tref",
     "terminal_supervisor": "tsup",
     "history_import": "himp",
+    "experiment": "exp",
+    "experiment_participant": "expp",
+    "experiment_message": "expm",
+    "experiment_report": "expr",
+    "experiment_payment": "expy",
 }
 
 

@@ -11,6 +11,7 @@ from digiplus.demo.data import build_demo_data
 from digiplus.demo.lake import build_demo_lake
 from digiplus.demo.loyalty import DemoLoyalty, build_demo_loyalty, end_of
 from digiplus.demo.payments import DemoPayments, build_demo_payments
+from digiplus.demo.sandbox import build_demo_sandbox
 from digiplus.demo.service import DEMO_PASSWORD, DemoWorld, build_demo_world, create_demo_key
 from digiplus.demo.terminals import SUPERVISOR_PIN, build_demo_terminals
 from digiplus.settings import get_settings
@@ -36,6 +37,7 @@ def demo(
         shops = build_demo_commerce(session)
         world_loyalty = build_demo_loyalty(session, end_of(world_payments.last_day))
         world_terminals = build_demo_terminals(session)
+        build_demo_sandbox(session, world.orgs)
         secret = create_demo_key(session, world.merchant)
     print_welcome(world, secret, f"http://{host}:{port}", settings.database_url, world_payments, world_loyalty)
     typer.echo(

@@ -2,8 +2,8 @@
 fees, settlement, payouts and cross-border payments — every amount through the ledger.
 
 The public surface other modules use (import-linter forbids them the submodules):
-commerce pays orders through it, loyalty applies discounts before payment, and
-terminals take payments at a counter."""
+commerce pays orders through it, loyalty applies discounts before payment, terminals
+take payments at a counter, and the sandbox guards live payments under an experiment."""
 
 from digiplus.payments.models import FxQuote, MerchantProfile, PaymentIntent, Refund
 from digiplus.payments.qr import render_svg as qr_svg
@@ -12,6 +12,7 @@ from digiplus.payments.service.counter import qr_payload_of
 from digiplus.payments.service.discounts import IntentView, apply_discount, intent_view, remove_discount
 from digiplus.payments.service.errors import PaymentDeclined
 from digiplus.payments.service.fx import rate_source
+from digiplus.payments.service.guards import PaymentContext, PaymentRefused, register_payment_guard, run_payment_guards
 from digiplus.payments.service.intents import SUCCEEDED as PAYMENT_SUCCEEDED
 from digiplus.payments.service.intents import cancel as cancel_intent
 from digiplus.payments.service.intents import create_intent, get_intent
@@ -33,8 +34,10 @@ __all__ = [
     "IntentView",
     "MerchantProfile",
     "PaymentAttempt",
+    "PaymentContext",
     "PaymentDeclined",
     "PaymentIntent",
+    "PaymentRefused",
     "Refund",
     "TransferCode",
     "apply_discount",
@@ -54,7 +57,9 @@ __all__ = [
     "qr_svg",
     "rate_source",
     "refund_data",
+    "register_payment_guard",
     "remove_discount",
+    "run_payment_guards",
     "taipei_date",
     "taipei_midnight",
     "wallets_query",

@@ -36,6 +36,7 @@ from digiplus.payments import qr
 from digiplus.payments.models import FxQuote, MerchantProfile, PaymentIntent, Wallet
 from digiplus.payments.service import books, charging, codes, fx
 from digiplus.payments.service.errors import PaymentDeclined, UnexpectedState
+from digiplus.payments.service.guards import payment_context, run_payment_guards
 from digiplus.payments.service.intents import (
     CAPTURABLE,
     FAILED,
@@ -106,6 +107,7 @@ def _authorize(
         lock_wallet(session, wallet)
     try:
         check_limits(session, wallet, wallet_amount)
+        run_payment_guards(session, payment_context(intent, wallet, wallet_amount))  # e.g. sandbox experiment limits
     except PaymentDeclined as declined:
         return _declined(session, intent, acting, method, declined, profile)
     manual = intent.capture_method == "manual"

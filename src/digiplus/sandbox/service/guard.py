@@ -1,0 +1,197 @@
+"""The payment guard: experiments' limits on live payments, and test mode's magic amounts.
+
+Live: a payment to a merchant org with a running experiment is checked in the transaction
+that books it (``payments.run_payment_guards``). Each limit is a conditional ``UPDATE … SET
+used = used + :a WHERE used + :a <= limit`` checked by its row count — atomic under concurrency,
+no read-decide-write. A failing limit gives back the shares already taken (compensating UPDATEs).
+A refusal adds to ``refusals``, is audited and emitted, then raises ``PaymentRefused`` (402, the
+payments module books nothing and commits the decline with our counters).
+
+Test: an amount whose last two minor digits are a magic value is declined (see ``MAGIC_AMOUNTS``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from sqlalchemy import BigInteger, String, bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from digiplus.core import audit
+from digiplus.core.context import Caller
+from digiplus.core.db import utcnow
+from digiplus.core.events import emit
+from digiplus.core.ids import id_for
+from digiplus.payments import PaymentContext, PaymentRefused, register_payment_guard
+from digiplus.sandbox.models import Experiment, ExperimentPayment, Participant
+from digiplus.sandbox.service.common import EVENTS, RUNNING
+from digiplus.sandbox.service.experiments import suspend_row
+from digiplus.sandbox.service.magic import test_mode_decline
+
+MESSAGES = {
+    "experiment_period_ended": "The sandbox experiment's period is over; it is suspended.",
+    "experiment_disclosure_not_accepted": "The payer has not accepted this sandbox experiment's disclosure.",
+    "experiment_transaction_limit_exceeded": "The payment is over the experiment's per-transaction limit.",
+    "experiment_participant_count_exceeded": "The experiment already has its maximum number of participants.",
+    "experiment_participant_limit_exceeded": "The payment would pass the experiment's per-participant limit.",
+    "experiment_exposure_limit_exceeded": "The payment would pass the experiment's total exposure limit.",
+}
+
+
+class _Over(Exception):
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+
+def _find_statement() -> Any:
+    """Built once: the merchant's running experiment (the columns the guard needs) and the payer's
+    participation, in one statement."""
+    payer, merchant = bindparam("payer", type_=String()), bindparam("merchant", type_=String())
+    return (
+        select(
+            Experiment.id,
+            Experiment.org_id,
+            Experiment.ends_at,
+            Experiment.limit_per_transaction,
+            Experiment.limit_per_participant,
+            Participant.id.label("participant_id"),
+            Participant.counted,
+        )
+        .outerjoin(Participant, (Participant.experiment_id == Experiment.id) & (Participant.org_id == payer))
+        .where(Experiment.org_id == merchant, Experiment.livemode.is_(True), Experiment.status.in_(RUNNING))
+        .limit(1)
+    )
+
+
+_FIND = _find_statement()
+
+
+def _rows(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _amount() -> Any:
+    return bindparam("amount", type_=BigInteger())
+
+
+def _take_experiment(first: bool) -> Any:
+    over = Experiment.exposure_used + _amount() > Experiment.limit_total_exposure
+    if first:
+        over = over | (Experiment.participants_used + 1 > Experiment.limit_participants)
+    return (
+        update(Experiment)
+        .where(Experiment.id == bindparam("eid", type_=String()), ~over)
+        .values(
+            exposure_used=Experiment.exposure_used + _amount(),
+            payments_count=Experiment.payments_count + 1,
+            participants_used=Experiment.participants_used + (1 if first else 0),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+# Built once (statement construction costs more than running them): the conditional UPDATEs.
+_TAKE_PARTICIPANT = (
+    update(Participant)
+    .where(
+        Participant.id == bindparam("pid", type_=String()),
+        Participant.used + _amount() <= bindparam("limit", type_=BigInteger()),
+    )
+    .values(used=Participant.used + _amount(), counted=True)
+    .execution_options(synchronize_session=False)
+)
+_TAKE_EXPERIMENT = {True: _take_experiment(True), False: _take_experiment(False)}
+_LOG = insert(ExperimentPayment).execution_options(synchronize_session=False)
+
+
+def _reserve(session: Session, e: Any, amount: int) -> None:
+    """Each conditional UPDATE takes its share only under its limit; a later refusal gives the
+    earlier share back (same transaction; our UPDATE holds the row)."""
+    first = not e.counted
+    params = {"pid": e.participant_id, "amount": amount, "limit": e.limit_per_participant}
+    if _rows(session.execute(_TAKE_PARTICIPANT, params)) != 1:
+        raise _Over("experiment_participant_limit_exceeded")
+    if _rows(session.execute(_TAKE_EXPERIMENT[first], {"eid": e.id, "amount": amount})) == 1:
+        return
+    session.execute(
+        update(Participant)
+        .where(Participant.id == e.participant_id)
+        .values(used=Participant.used - amount, counted=not first)
+        .execution_options(synchronize_session=False)
+    )
+    current = session.execute(
+        select(Experiment.participants_used, Experiment.limit_participants).where(Experiment.id == e.id)
+    ).one()
+    if first and current[0] + 1 > current[1]:
+        raise _Over("experiment_participant_count_exceeded")
+    raise _Over("experiment_exposure_limit_exceeded")
+
+
+def _log(session: Session, e: Any, context: PaymentContext, outcome: str, code: str | None) -> None:
+    session.execute(
+        _LOG,
+        {
+            "id": id_for("experiment_payment"),
+            "experiment_id": e.id,
+            "payment_intent_id": context.intent_id,
+            "participant_org_id": context.payer_org_id,
+            "amount_twd": context.amount_twd,
+            "outcome": outcome,
+            "code": code,
+            "created": utcnow(),
+        },
+    )
+
+
+def _refuse(session: Session, e: Any, context: PaymentContext, code: str) -> NoReturn:
+    session.execute(update(Experiment).where(Experiment.id == e.id).values(refusals=Experiment.refusals + 1))
+    _log(session, e, context, "refused", code)
+    system = Caller.system(e.org_id, True)
+    audit.record(
+        session,
+        system,
+        "experiment.payment_refused",
+        "experiment",
+        e.id,
+        after={
+            "payment_intent": context.intent_id,
+            "payer": context.payer_org_id,
+            "amount_twd": context.amount_twd,
+            "code": code,
+        },
+    )
+    emit(
+        session,
+        system,
+        EVENTS["payment_refused"],
+        {"experiment": e.id, "payment_intent": context.intent_id, "amount_twd": context.amount_twd, "code": code},
+    )
+    raise PaymentRefused(MESSAGES[code], code=code, param="amount")
+
+
+def sandbox_guard(session: Session, context: PaymentContext) -> None:
+    if not context.livemode:
+        test_mode_decline(context)
+        return
+    e = session.execute(_FIND, {"merchant": context.merchant_org_id, "payer": context.payer_org_id}).first()
+    if e is None:
+        return
+    if e.ends_at is not None and e.ends_at <= utcnow():
+        row = session.get(Experiment, e.id, with_for_update=True)
+        if row is not None:
+            suspend_row(session, Caller.system(e.org_id, True), row, "period_ended")
+        _refuse(session, e, context, "experiment_period_ended")
+    if e.participant_id is None:
+        _refuse(session, e, context, "experiment_disclosure_not_accepted")
+    if context.amount_twd > e.limit_per_transaction:
+        _refuse(session, e, context, "experiment_transaction_limit_exceeded")
+    if not context.payer_balance_ok(session):
+        return  # the ledger declines it (insufficient_funds): reserve nothing
+    try:
+        _reserve(session, e, context.amount_twd)
+    except _Over as over:
+        _refuse(session, e, context, over.code)
+    _log(session, e, context, "accepted", None)
+
+
+register_payment_guard(sandbox_guard)
