@@ -152,11 +152,11 @@ def test_test_mode_magic_amounts_decline(api_for: Callable[..., Any], make_org: 
     merchant(shop)
     alice = api_for(make_org("Alice", kind="consumer"))
     wallet = funded_wallet(alice, 5_000_00)["id"]
-    error(_pay(alice, wallet, shop_org, 100_02), 402, "generic_decline")
-    error(_pay(alice, wallet, shop_org, 100_05), 402, "insufficient_funds")
-    error(_pay(alice, wallet, shop_org, 100_06), 402, "wallet_limit_exceeded")
+    error(_pay(alice, wallet, shop_org, 900_02), 402, "generic_decline")
+    error(_pay(alice, wallet, shop_org, 900_05), 402, "insufficient_funds")
+    error(_pay(alice, wallet, shop_org, 900_06), 402, "wallet_limit_exceeded")
     assert _available(alice, wallet) == 5_000_00
-    assert ok(_pay(alice, wallet, shop_org, 100_00))["status"] == "succeeded"
+    assert ok(_pay(alice, wallet, shop_org, 100_02))["status"] == "succeeded"  # outside the reserved range
     table = ok(alice.get("/v1/sandbox/magic_values"))
     assert [a["code"] for a in table["amounts"]] == [
         "generic_decline",
