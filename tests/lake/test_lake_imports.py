@@ -104,6 +104,10 @@ def test_a_file_without_the_required_columns_is_refused_whole(
     assert lake.keys("facts/") == []
     empty = upload(shop, "")
     assert empty.status_code == 422 and empty.json()["error"]["param"] == "file"
+    stray_return = ok(upload(shop, "time\ra,amount\n"))  # a bare CR inside the header (found by schemathesis)
+    assert ok(shop.get(f"/v1/insight/imports/{stray_return['id']}"))["failure"] == (
+        "The file is not a UTF-8 CSV with a header row."
+    )
 
 
 def test_a_merchant_imports_only_for_itself_and_the_operator_for_any(

@@ -273,7 +273,10 @@ def _header(lake: Lake, key: str) -> list[str] | None:
         text = line.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
-    names = next(csv.reader([text]), [])
+    try:
+        names = next(csv.reader([text]), [])
+    except csv.Error:  # e.g. a bare carriage return inside the header line
+        return None
     return names if any(n.strip() for n in names) else None
 
 
