@@ -102,34 +102,29 @@ _figure_command("segments", "rfm_segments", "Customers per RFM segment (the 11 n
 _figure_command("cohorts", "cohorts", "Monthly cohort retention matrix.")
 
 
-@insight_app.command("sales")
-def sales_command(
-    merchant: str = _MERCHANT,
-    mode: str = _MODE,
-    as_of: str | None = _AS_OF,
-    since: str | None = _SINCE,
-    currency: str | None = _CURRENCY,
-    grain: str = typer.Option("month", "--grain", help="day, week or month."),
-    as_csv: bool = _CSV,
-    as_json: bool = _JSON,
-) -> None:
-    """Sales over time: payments, gross, refunds, net, customers, average ticket per period."""
-    _show("sales", merchant, mode, as_csv, as_json, as_of=as_of, since=since, currency=currency, grain=grain)
+def _per_period_command(command: str, name: str, help_text: str) -> None:
+    """Registers ``digiplus insight <command>`` for a figure per period (the common options and ``--grain``)."""
+
+    def run(
+        merchant: str = _MERCHANT,
+        mode: str = _MODE,
+        as_of: str | None = _AS_OF,
+        since: str | None = _SINCE,
+        currency: str | None = _CURRENCY,
+        grain: str = typer.Option("month", "--grain", help="day, week or month."),
+        as_csv: bool = _CSV,
+        as_json: bool = _JSON,
+    ) -> None:
+        _show(name, merchant, mode, as_csv, as_json, as_of=as_of, since=since, currency=currency, grain=grain)
+
+    run.__doc__ = help_text
+    insight_app.command(command)(run)
 
 
-@insight_app.command("new-vs-returning")
-def new_vs_returning_command(
-    merchant: str = _MERCHANT,
-    mode: str = _MODE,
-    as_of: str | None = _AS_OF,
-    since: str | None = _SINCE,
-    currency: str | None = _CURRENCY,
-    grain: str = typer.Option("month", "--grain", help="day, week or month."),
-    as_csv: bool = _CSV,
-    as_json: bool = _JSON,
-) -> None:
-    """New and returning customers per period."""
-    _show("new_vs_returning", merchant, mode, as_csv, as_json, as_of=as_of, since=since, currency=currency, grain=grain)
+_per_period_command(
+    "sales", "sales", "Sales over time: payments, gross, refunds, net, customers, average ticket per period."
+)
+_per_period_command("new-vs-returning", "new_vs_returning", "New and returning customers per period.")
 
 
 @insight_app.command("mix")
