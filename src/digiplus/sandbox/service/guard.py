@@ -7,7 +7,7 @@ no read-decide-write. A failing limit gives back the shares already taken (compe
 A refusal adds to ``refusals``, is audited and emitted, then raises ``PaymentRefused`` (402, the
 payments module books nothing and commits the decline with our counters).
 
-Test: an amount whose last two minor digits are a magic value is declined (see ``MAGIC_AMOUNTS``).
+Test: an amount in the reserved magic range (900.00–900.99, see ``MAGIC_AMOUNTS``) is declined.
 """
 
 from __future__ import annotations
