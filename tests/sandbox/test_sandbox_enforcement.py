@@ -169,3 +169,31 @@ def test_test_mode_magic_amounts_decline(api_for: Callable[..., Any], make_org: 
         "code": "bank_account_closed",
         "description": "Every top-up, withdrawal and payout with this account fails.",
     }
+
+
+def test_a_payment_the_ledger_declines_takes_no_share_of_the_limits(
+    db: Database, api_for: Callable[..., Any], make_org: Callable[..., str]
+) -> None:
+    """The guard reserves before the ledger books; when the ledger then declines (the wallet
+    lacks the money) the reservation is given back in the same transaction."""
+    w = _setup(api_for, make_org)
+    shop_org, shop, agency = w["shop_org"], w["shop"], w["agency"]
+    _, alice, a_wal = w["people"][0]
+    poor = api_for(make_org("Bob", kind="consumer"), live=True)
+    p_wal = funded_wallet(poor, 100_00)["id"]
+    e = live_experiment(shop, agency)
+    url = f"/v1/sandbox/experiments/{e['id']}"
+    for api in (alice, poor):
+        ok(api.post(f"{url}/participation", json={"accept_disclosure": True}))
+
+    error(_pay(poor, p_wal, shop_org, 200_00), 402, "insufficient_funds")  # a first payer: not counted
+    assert ok(_pay(alice, a_wal, shop_org, 150_00))["status"] == "succeeded"
+    error(_pay(alice, a_wal, shop_org, 500_01), 402, "experiment_transaction_limit_exceeded")
+    assert ok(shop.get(url))["usage"] == {"exposure": 150_00, "participants": 1, "payments": 1, "refusals": 1}
+    # Poor Bob pays what he has: now he is the second participant, with his own share only.
+    assert ok(_pay(poor, p_wal, shop_org, 100_00))["status"] == "succeeded"
+    assert ok(shop.get(url))["usage"] == {"exposure": 250_00, "participants": 2, "payments": 2, "refusals": 1}
+    timeline = ok(agency.get(f"{url}/timeline"))["days"]
+    assert (timeline[0]["volume"], timeline[0]["payments"]) == (250_00, 2)
+    with db.session() as session:
+        assert verify_ledger(session).ok

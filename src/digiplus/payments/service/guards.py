@@ -6,7 +6,9 @@ refuses a payment by raising ``PaymentRefused`` (a ``PaymentDeclined``: 402, not
 the intent keeps ``last_payment_error``); anything it wrote (a counter, a refusal row) commits
 with the declined attempt. A guard that accepts may reserve (e.g. add to an exposure counter):
 that write commits with the booking or, if the booking fails, with the decline — so a guard that
-reserves first checks that the ledger will accept (``context.payer_balance_ok``).
+reserves also says how to give it back (``context.on_decline``): should the ledger then decline
+the payment (the wallet lacks the money), payments runs those in the same transaction, before it
+commits the decline — so a reservation never outlives a payment that did not happen.
 
 The sandbox module registers one (experiments' limits; test-mode magic amounts).
 """
@@ -14,15 +16,11 @@ The sandbox module registers one (experiments' limits; test-mode magic amounts).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from digiplus.core.context import Caller
-from digiplus.core.errors import NotFound
-from digiplus.ledger import get_account
 from digiplus.payments.models import PaymentIntent, Wallet
-from digiplus.payments.service.books import platform_org_id
 from digiplus.payments.service.errors import PaymentDeclined
 from digiplus.payments.service.fx import twd_equivalent
 
@@ -45,21 +43,12 @@ class PaymentContext:
     amount_twd: int
     livemode: bool
 
-    def payer_balance_ok(self, session: Session) -> bool:
-        """Whether the wallet holds ``wallet_amount`` (its row is locked: the answer holds until commit)."""
-        key = str(session.get_bind().engine.url)
-        books = _books_org.get(key) or platform_org_id(session)
-        try:
-            account = get_account(session, Caller.system(books, self.livemode), self.wallet.ledger_account_id)
-        except NotFound:  # the books were made again (a wiped test database): look them up afresh
-            books = platform_org_id(session)
-            account = get_account(session, Caller.system(books, self.livemode), self.wallet.ledger_account_id)
-        _books_org[key] = books
-        available = account.credits_posted - account.debits_posted - account.debits_pending
-        return bool(available >= self.wallet_amount)
+    undo: list[Callable[[Session], None]] = field(default_factory=list)
 
+    def on_decline(self, give_back: Callable[[Session], None]) -> None:
+        """Run ``give_back(session)`` if the payment is declined after the guards accepted it."""
+        self.undo.append(give_back)
 
-_books_org: dict[str, str] = {}  # database URL → the platform books' org (made once, never changes)
 
 PaymentGuard = Callable[[Session, PaymentContext], None]
 _GUARDS: list[PaymentGuard] = []
@@ -92,3 +81,9 @@ def run_payment_guards(session: Session, context: PaymentContext) -> None:
     """Every registered guard, in registration order; the first refusal propagates."""
     for guard in _GUARDS:
         guard(session, context)
+
+
+def undo_payment_guards(session: Session, context: PaymentContext) -> None:
+    """The ledger declined a payment the guards accepted: give back what they reserved (last first)."""
+    while context.undo:
+        context.undo.pop()(session)

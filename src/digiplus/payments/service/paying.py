@@ -36,7 +36,7 @@ from digiplus.payments import qr
 from digiplus.payments.models import FxQuote, MerchantProfile, PaymentIntent, Wallet
 from digiplus.payments.service import books, charging, codes, fx
 from digiplus.payments.service.errors import PaymentDeclined, UnexpectedState
-from digiplus.payments.service.guards import payment_context, run_payment_guards
+from digiplus.payments.service.guards import payment_context, run_payment_guards, undo_payment_guards
 from digiplus.payments.service.intents import (
     CAPTURABLE,
     FAILED,
@@ -105,9 +105,10 @@ def _authorize(
     wallet_amount = quote.sell_amount if quote else intent.amount
     if not wallet_locked:
         lock_wallet(session, wallet)
+    guarded = payment_context(intent, wallet, wallet_amount)
     try:
         check_limits(session, wallet, wallet_amount)
-        run_payment_guards(session, payment_context(intent, wallet, wallet_amount))  # e.g. sandbox experiment limits
+        run_payment_guards(session, guarded)  # e.g. sandbox experiment limits
     except PaymentDeclined as declined:
         return _declined(session, intent, acting, method, declined, profile)
     manual = intent.capture_method == "manual"
@@ -126,6 +127,7 @@ def _authorize(
         refused = debit_declined(outcomes[0].result)
         if refused is None:
             raise RuntimeError(f"authorisation of {intent.id}: {broke}")
+        undo_payment_guards(session, guarded)
         return _declined(session, intent, acting, method, refused, profile)
     now = utcnow()
     changes: dict[str, Any] = {

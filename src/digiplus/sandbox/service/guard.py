@@ -7,6 +7,9 @@ no read-decide-write. A failing limit gives back the shares already taken (compe
 A refusal adds to ``refusals``, is audited and emitted, then raises ``PaymentRefused`` (402, the
 payments module books nothing and commits the decline with our counters).
 
+Should the ledger then decline the payment (the wallet lacks the money), ``_give_back`` returns
+the shares in the same transaction (``PaymentContext.on_decline``).
+
 Test: an amount in the reserved magic range (900.00–900.99, see ``MAGIC_AMOUNTS``) is declined.
 """
 
@@ -14,7 +17,8 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from sqlalchemy import BigInteger, String, bindparam, insert, select, update
+from sqlalchemy import BigInteger, String, bindparam, delete, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from digiplus.core import audit
@@ -43,22 +47,28 @@ class _Over(Exception):
         self.code = code
 
 
+# Core statements on the tables, built once: the guard runs inside every live payment, and the
+# ORM's per-statement work (its bulk-update and bulk-insert paths) cost more than the SQL itself.
+_EXPERIMENTS, _PARTICIPANTS = Experiment.__table__, Participant.__table__
+
+
 def _find_statement() -> Any:
-    """Built once: the merchant's running experiment (the columns the guard needs) and the payer's
+    """The merchant's running experiment (the columns the guard needs) and the payer's
     participation, in one statement."""
+    e, p = _EXPERIMENTS.c, _PARTICIPANTS.c
     payer, merchant = bindparam("payer", type_=String()), bindparam("merchant", type_=String())
     return (
         select(
-            Experiment.id,
-            Experiment.org_id,
-            Experiment.ends_at,
-            Experiment.limit_per_transaction,
-            Experiment.limit_per_participant,
-            Participant.id.label("participant_id"),
-            Participant.counted,
+            e.id,
+            e.org_id,
+            e.ends_at,
+            e.limit_per_transaction,
+            e.limit_per_participant,
+            p.id.label("participant_id"),
+            p.counted,
         )
-        .outerjoin(Participant, (Participant.experiment_id == Experiment.id) & (Participant.org_id == payer))
-        .where(Experiment.org_id == merchant, Experiment.livemode.is_(True), Experiment.status.in_(RUNNING))
+        .select_from(_EXPERIMENTS.outerjoin(_PARTICIPANTS, (p.experiment_id == e.id) & (p.org_id == payer)))
+        .where(e.org_id == merchant, e.livemode.is_(True), e.status.in_(RUNNING))
         .limit(1)
     )
 
@@ -75,63 +85,67 @@ def _amount() -> Any:
 
 
 def _take_experiment(first: bool) -> Any:
-    over = Experiment.exposure_used + _amount() > Experiment.limit_total_exposure
+    e = _EXPERIMENTS.c
+    over = e.exposure_used + _amount() > e.limit_total_exposure
     if first:
-        over = over | (Experiment.participants_used + 1 > Experiment.limit_participants)
+        over = over | (e.participants_used + 1 > e.limit_participants)
     return (
-        update(Experiment)
-        .where(Experiment.id == bindparam("eid", type_=String()), ~over)
+        update(_EXPERIMENTS)
+        .where(e.id == bindparam("eid", type_=String()), ~over)
         .values(
-            exposure_used=Experiment.exposure_used + _amount(),
-            payments_count=Experiment.payments_count + 1,
-            participants_used=Experiment.participants_used + (1 if first else 0),
+            exposure_used=e.exposure_used + _amount(),
+            payments_count=e.payments_count + 1,
+            participants_used=e.participants_used + (1 if first else 0),
         )
-        .execution_options(synchronize_session=False)
     )
 
 
-# Built once (statement construction costs more than running them): the conditional UPDATEs.
+# The conditional UPDATEs: each takes its share only under its limit.
 _TAKE_PARTICIPANT = (
-    update(Participant)
+    update(_PARTICIPANTS)
     .where(
-        Participant.id == bindparam("pid", type_=String()),
-        Participant.used + _amount() <= bindparam("limit", type_=BigInteger()),
+        _PARTICIPANTS.c.id == bindparam("pid", type_=String()),
+        _PARTICIPANTS.c.used + _amount() <= bindparam("limit", type_=BigInteger()),
     )
-    .values(used=Participant.used + _amount(), counted=True)
-    .execution_options(synchronize_session=False)
+    .values(used=_PARTICIPANTS.c.used + _amount(), counted=True)
 )
 _TAKE_EXPERIMENT = {True: _take_experiment(True), False: _take_experiment(False)}
-_LOG = insert(ExperimentPayment).execution_options(synchronize_session=False)
+_LOG = insert(ExperimentPayment.__table__)
+
+
+def _return_participant_share(connection: Connection, e: Any, amount: int) -> None:
+    """Undo ``_TAKE_PARTICIPANT`` (a payer who was not counted before is not counted again)."""
+    p = _PARTICIPANTS.c
+    connection.execute(
+        update(_PARTICIPANTS).where(p.id == e.participant_id).values(used=p.used - amount, counted=bool(e.counted))
+    )
 
 
 def _reserve(session: Session, e: Any, amount: int) -> None:
     """Each conditional UPDATE takes its share only under its limit; a later refusal gives the
     earlier share back (same transaction; our UPDATE holds the row)."""
     first = not e.counted
+    connection = session.connection()
     params = {"pid": e.participant_id, "amount": amount, "limit": e.limit_per_participant}
-    if _rows(session.execute(_TAKE_PARTICIPANT, params)) != 1:
+    if _rows(connection.execute(_TAKE_PARTICIPANT, params)) != 1:
         raise _Over("experiment_participant_limit_exceeded")
-    if _rows(session.execute(_TAKE_EXPERIMENT[first], {"eid": e.id, "amount": amount})) == 1:
+    if _rows(connection.execute(_TAKE_EXPERIMENT[first], {"eid": e.id, "amount": amount})) == 1:
         return
-    session.execute(
-        update(Participant)
-        .where(Participant.id == e.participant_id)
-        .values(used=Participant.used - amount, counted=not first)
-        .execution_options(synchronize_session=False)
-    )
-    current = session.execute(
-        select(Experiment.participants_used, Experiment.limit_participants).where(Experiment.id == e.id)
+    _return_participant_share(connection, e, amount)
+    current = connection.execute(
+        select(_EXPERIMENTS.c.participants_used, _EXPERIMENTS.c.limit_participants).where(_EXPERIMENTS.c.id == e.id)
     ).one()
     if first and current[0] + 1 > current[1]:
         raise _Over("experiment_participant_count_exceeded")
     raise _Over("experiment_exposure_limit_exceeded")
 
 
-def _log(session: Session, e: Any, context: PaymentContext, outcome: str, code: str | None) -> None:
-    session.execute(
+def _log(session: Session, e: Any, context: PaymentContext, outcome: str, code: str | None) -> str:
+    row_id = id_for("experiment_payment")
+    session.connection().execute(
         _LOG,
         {
-            "id": id_for("experiment_payment"),
+            "id": row_id,
             "experiment_id": e.id,
             "payment_intent_id": context.intent_id,
             "participant_org_id": context.payer_org_id,
@@ -141,6 +155,7 @@ def _log(session: Session, e: Any, context: PaymentContext, outcome: str, code: 
             "created": utcnow(),
         },
     )
+    return row_id
 
 
 def _refuse(session: Session, e: Any, context: PaymentContext, code: str) -> NoReturn:
@@ -173,7 +188,11 @@ def sandbox_guard(session: Session, context: PaymentContext) -> None:
     if not context.livemode:
         test_mode_decline(context)
         return
-    e = session.execute(_FIND, {"merchant": context.merchant_org_id, "payer": context.payer_org_id}).first()
+    e = (
+        session.connection()
+        .execute(_FIND, {"merchant": context.merchant_org_id, "payer": context.payer_org_id})
+        .first()
+    )
     if e is None:
         return
     if e.ends_at is not None and e.ends_at <= utcnow():
@@ -185,13 +204,31 @@ def sandbox_guard(session: Session, context: PaymentContext) -> None:
         _refuse(session, e, context, "experiment_disclosure_not_accepted")
     if context.amount_twd > e.limit_per_transaction:
         _refuse(session, e, context, "experiment_transaction_limit_exceeded")
-    if not context.payer_balance_ok(session):
-        return  # the ledger declines it (insufficient_funds): reserve nothing
     try:
         _reserve(session, e, context.amount_twd)
     except _Over as over:
         _refuse(session, e, context, over.code)
-    _log(session, e, context, "accepted", None)
+    logged = _log(session, e, context, "accepted", None)
+    context.on_decline(lambda s: _give_back(s, e, context.amount_twd, logged))
+
+
+def _give_back(session: Session, e: Any, amount: int, logged: str) -> None:
+    """The ledger declined the payment after ``_reserve`` took its shares (the wallet lacked the
+    money): put both shares back and drop the 'accepted' row, in the payment's transaction."""
+    first = not e.counted
+    connection = session.connection()
+    x = _EXPERIMENTS.c
+    _return_participant_share(connection, e, amount)
+    connection.execute(
+        update(_EXPERIMENTS)
+        .where(x.id == e.id)
+        .values(
+            exposure_used=x.exposure_used - amount,
+            payments_count=x.payments_count - 1,
+            participants_used=x.participants_used - (1 if first else 0),
+        )
+    )
+    connection.execute(delete(ExperimentPayment.__table__).where(ExperimentPayment.__table__.c.id == logged))
 
 
 register_payment_guard(sandbox_guard)
