@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from sqlalchemy import BigInteger, String, bindparam, delete, insert, select, update
+from sqlalchemy import BigInteger, String, Table, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -49,7 +49,9 @@ class _Over(Exception):
 
 # Core statements on the tables, built once: the guard runs inside every live payment, and the
 # ORM's per-statement work (its bulk-update and bulk-insert paths) cost more than the SQL itself.
-_EXPERIMENTS, _PARTICIPANTS = Experiment.__table__, Participant.__table__
+_EXPERIMENTS: Table = Experiment.__table__  # type: ignore[assignment]
+_PARTICIPANTS: Table = Participant.__table__  # type: ignore[assignment]
+_PAYMENTS: Table = ExperimentPayment.__table__  # type: ignore[assignment]
 
 
 def _find_statement() -> Any:
@@ -110,7 +112,7 @@ _TAKE_PARTICIPANT = (
     .values(used=_PARTICIPANTS.c.used + _amount(), counted=True)
 )
 _TAKE_EXPERIMENT = {True: _take_experiment(True), False: _take_experiment(False)}
-_LOG = insert(ExperimentPayment.__table__)
+_LOG = insert(_PAYMENTS)
 
 
 def _return_participant_share(connection: Connection, e: Any, amount: int) -> None:
@@ -228,7 +230,7 @@ def _give_back(session: Session, e: Any, amount: int, logged: str) -> None:
             participants_used=x.participants_used - (1 if first else 0),
         )
     )
-    connection.execute(delete(ExperimentPayment.__table__).where(ExperimentPayment.__table__.c.id == logged))
+    connection.execute(delete(_PAYMENTS).where(_PAYMENTS.c.id == logged))
 
 
 register_payment_guard(sandbox_guard)
