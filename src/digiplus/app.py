@@ -13,6 +13,7 @@ from digiplus.core import health
 from digiplus.core.api.errors import install_error_handlers
 from digiplus.core.api.idempotency import IdempotencyMiddleware
 from digiplus.core.api.middleware import ApiVersionMiddleware, BodySizeLimitMiddleware, RequestContextMiddleware
+from digiplus.core.api.routing import index_routes
 from digiplus.core.logging import configure_logging
 from digiplus.core.worker import Worker
 from digiplus.registry import load_modules, parts
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     for pages in parts("pages"):
         app.include_router(pages.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    index_routes(app)  # match a request only against the routers its path can reach
     # Added innermost first: the request id wraps everything, idempotency sits next to the routes.
     app.add_middleware(IdempotencyMiddleware, ttl_hours=settings.idempotency_ttl_hours)
     app.add_middleware(ApiVersionMiddleware, default_version=settings.api_version)
