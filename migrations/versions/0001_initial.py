@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 18:56:55.469083
+Create Date: 2026-12-01 21:05:29.608811
 """
 
 from __future__ import annotations
@@ -1774,6 +1774,8 @@ def upgrade() -> None:
         sa.Column("revision_id", sa.String(length=40), nullable=True),
         sa.Column("distribution_id", sa.String(length=40), nullable=True),
         sa.Column("started", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("heartbeat", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("finished", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.String(), nullable=False),
         sa.Column("org_id", sa.String(), nullable=False),

@@ -186,3 +186,44 @@ def test_undecodable_file_and_empty_file(api: ApiClient) -> None:
     assert r.status_code == 422 and r.json()["error"]["code"] == "file_empty"
     job = upload(api, ds["id"], b"a,b\n1,2\n", encoding="utf-16")
     assert job["status"] == "failed" and job["failure"].startswith("The file")
+
+
+def test_a_job_a_stopped_process_left_running_is_run_again_then_given_up(
+    api: ApiClient, db: Any, monkeypatch: Any
+) -> None:
+    """A crash mid-ingest leaves the job ``running`` with a stale heartbeat: the worker queues it
+    again and runs it from the staged file; after MAX_ATTEMPTS runs it is marked failed."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from digiplus.core.db import utcnow
+    from digiplus.data.api import ingest as ingest_api
+    from digiplus.data.models import IngestJob
+    from digiplus.data.service import ingest
+
+    monkeypatch.setattr(ingest_api, "schedule", lambda background, job_id: None)  # the request's run never happens
+    jobs = []
+    for _ in range(2):
+        ds = make_dataset(api)
+        job = upload(api, ds["id"], CSV.replace("2005/1/9", "2005-01-09").encode())
+        assert job["status"] == "queued"
+        assert ingest.claim_job(db, job["id"])  # the run that crashed
+        jobs.append(job["id"])
+    old = utcnow() - ingest.STALE_AFTER - timedelta(seconds=1)
+    with db.session() as session:
+        session.execute(update(IngestJob).where(IngestJob.id.in_(jobs)).values(heartbeat=old, rows_read=1))
+        session.execute(update(IngestJob).where(IngestJob.id == jobs[1]).values(attempts=ingest.MAX_ATTEMPTS))
+    assert ingest.run_queued_ingest_jobs(db) == 1
+
+    again = api.get(f"/v1/ingest_jobs/{jobs[0]}").json()
+    assert (again["status"], again["rows_read"]) == ("succeeded", 2)
+    given_up = api.get(f"/v1/ingest_jobs/{jobs[1]}").json()
+    assert given_up["status"] == "failed"
+    assert "stopped 3 times" in given_up["failure"]
+    # A job still sending heartbeats is left alone.
+    ds = make_dataset(api)
+    live = upload(api, ds["id"], CSV.encode())["id"]
+    assert ingest.claim_job(db, live)
+    assert ingest.run_queued_ingest_jobs(db) == 0
+    assert api.get(f"/v1/ingest_jobs/{live}").json()["status"] == "running"

@@ -141,6 +141,8 @@ class IngestJob(OrgOwned, Base):
     revision_id: Mapped[str | None] = mapped_column(String(40))
     distribution_id: Mapped[str | None] = mapped_column(String(40))
     started: Mapped[datetime | None]
+    heartbeat: Mapped[datetime | None]  # while running: the last progress saved (a crash stops it)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # runs started (a crash leaves one running)
     finished: Mapped[datetime | None]
 
 

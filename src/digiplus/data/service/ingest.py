@@ -15,6 +15,7 @@ import hashlib
 import io
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from typing import IO, Any
 
 import pyarrow as pa
@@ -222,18 +223,25 @@ class _Failed(Exception):
 
 
 def claim_job(db: Database, job_id: str) -> bool:
+    now = utcnow()
     with db.session() as session:
         result = session.execute(
             update(IngestJob)
             .where(IngestJob.id == job_id, IngestJob.status == "queued")
-            .values(status="running", started=utcnow())
+            .values(
+                status="running", started=now, heartbeat=now, attempts=IngestJob.attempts + 1, bytes_read=0, rows_read=0
+            )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _save_progress(db: Database, job_id: str, bytes_read: int, rows: int) -> None:
     with db.session() as session:
-        session.execute(update(IngestJob).where(IngestJob.id == job_id).values(bytes_read=bytes_read, rows_read=rows))
+        session.execute(
+            update(IngestJob)
+            .where(IngestJob.id == job_id)
+            .values(bytes_read=bytes_read, rows_read=rows, heartbeat=utcnow())
+        )
 
 
 def run_ingest_job(db: Database, job_id: str, on_progress: Progress | None = None) -> IngestJob:
@@ -480,9 +488,36 @@ def _publish(db: Database, job: IngestJob, revision_id: str, key: str, profile: 
     job.status, job.revision_id, job.distribution_id = "succeeded", revision_id, dist.id
 
 
+# A running job saves its progress (and heartbeat) every _PROGRESS_SECONDS while it reads; one
+# silent this long was left by a process that stopped (a crash, a redeploy): the worker runs it
+# again from the staged file (a run publishes only at its end, so nothing is half-written), up
+# to MAX_ATTEMPTS runs in all, then marks it failed.
+STALE_AFTER = timedelta(minutes=15)
+MAX_ATTEMPTS = 3
+
+
+def recover_stale_jobs(session: Session, *, now: datetime | None = None) -> int:
+    """Jobs a stopped process left ``running``: queued again, or failed after ``MAX_ATTEMPTS`` runs."""
+    now = now or utcnow()
+    stale = (IngestJob.status == "running") & (IngestJob.heartbeat < now - STALE_AFTER)
+    failed = session.execute(
+        update(IngestJob)
+        .where(stale, IngestJob.attempts >= MAX_ATTEMPTS)
+        .values(
+            status="failed",
+            failure=f"The ingest stopped {MAX_ATTEMPTS} times without finishing (the server stopped while it ran).",
+            finished=now,
+        )
+    )
+    again = session.execute(update(IngestJob).where(stale).values(status="queued"))
+    return int(failed.rowcount or 0) + int(again.rowcount or 0)  # type: ignore[attr-defined]
+
+
 @task("data.ingest_jobs")
 def run_queued_ingest_jobs(db: Database) -> int:
-    """The worker's share: jobs queued more than a few seconds ago whose request did not run them."""
+    """The worker's share: jobs whose request did not run them, and jobs a stopped process left running."""
+    with db.session() as session:
+        recover_stale_jobs(session)
     with db.session() as session:
         ids = list(
             session.scalars(select(IngestJob.id).where(IngestJob.status == "queued").order_by(IngestJob.id).limit(5))
