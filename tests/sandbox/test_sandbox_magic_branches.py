@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from sandbox_helpers import error, funded_wallet, merchant, ok
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from digiplus.cli import app
 from digiplus.core.audit.models import AuditEntry
 from digiplus.core.db import Database
 from digiplus.core.worker import run_once
@@ -208,3 +210,31 @@ def test_magic_values_name_every_outcome(api_for: Callable[..., Any], make_org: 
         (900_20, "processing", "processing"),
         (900_21, "processing", "processing_failed"),
     ]
+
+
+def test_the_cli_approves_as_the_payer(db: Database, api_for: Callable[..., Any], make_org: Callable[..., str]) -> None:
+    alice_org = make_org("Alice", kind="consumer")
+    shop_org = make_org("Fintech Startup", kind="merchant")
+    shop = api_for(shop_org)
+    merchant(shop)
+    alice = api_for(alice_org)
+    w = {"shop_org": shop_org, "shop": shop, "alice": alice, "wallet": funded_wallet(alice, 5_000_00)["id"]}
+    runner = CliRunner()
+
+    def approve(intent: str, *extra: str) -> Any:
+        return runner.invoke(app, ["wallets", "approve", w["wallet"], intent, "--org", alice_org, *extra])
+
+    pi = ok(_pay(w, 900_10))["payment_intent"]
+    done = approve(pi)
+    assert done.exit_code == 0, done.output
+    assert done.output.split()[:2] == [pi, "succeeded"]
+    assert _wallet(w)["available"] == 5_000_00 - 900_10
+    assert approve(pi, "--json").exit_code == 0  # again: the same payment, nothing booked
+    assert _wallet(w)["available"] == 5_000_00 - 900_10
+
+    failing = ok(_pay(w, 900_11))["payment_intent"]
+    refused = approve(failing)
+    assert refused.exit_code == 1 and "payer_authentication_failed" in refused.output
+    assert approve(failing).exit_code == 1  # nothing to approve any more
+    assert runner.invoke(app, ["wallets", "approve", w["wallet"], pi, "--org", shop_org]).exit_code == 1
+    _ledger_ok(db)
