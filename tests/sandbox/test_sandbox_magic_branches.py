@@ -152,6 +152,20 @@ def test_processing_holds_then_succeeds_after_the_worker(
         "payment_intent.processing",
         "payment_intent.succeeded",
     ]
+
+    # A manual-capture intent keeps its hold when processing succeeds: requires_capture, then captured.
+    manual = ok(
+        w["shop"].post("/v1/payment_intents", json={"amount": 900_20, "currency": "TWD", "capture_method": "manual"})
+    )
+    paid = ok(w["alice"].post(f"/v1/wallets/{w['wallet']}/payments", json={"payment_intent": manual["id"]}))
+    assert paid["status"] == "processing"
+    assert run_once(db)["payments.settle_processing"] == 1
+    held = _intent(w, manual["id"])
+    assert (held["status"], held["amount_capturable"], held["fee_amount"]) == ("requires_capture", 900_20, 0)
+    assert _wallet(w)["held"] == 900_20
+    captured = ok(w["shop"].post(f"/v1/payment_intents/{manual['id']}/capture", json={}))
+    assert captured["status"] == "succeeded" and captured["amount_received"] == 900_20
+    assert _wallet(w)["available"] == 5_000_00 - 2 * 900_20 and _wallet(w)["held"] == 0
     _ledger_ok(db)
 
 
