@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 21:05:29.608811
+Create Date: 2026-12-01 21:27:03.994461
 """
 
 from __future__ import annotations
@@ -608,6 +608,25 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_payments_platform_books")),
     )
+    op.create_table(
+        "payments_processing",
+        sa.Column("settles_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("failure_code", sa.String(length=60), nullable=True),
+        sa.Column("failure_message", sa.String(length=500), nullable=True),
+        sa.Column("settled_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_payments_processing_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments_processing")),
+    )
+    with op.batch_alter_table("payments_processing", schema=None) as batch_op:
+        batch_op.create_index("ix_payments_processing_due", ["settled_at", "settles_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_payments_processing_org_id"), ["org_id"], unique=False)
+
     op.create_table(
         "payments_settlements",
         sa.Column("currency", sa.String(length=3), nullable=False),
@@ -2376,6 +2395,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_payments_settlements_org_id"))
 
     op.drop_table("payments_settlements")
+    with op.batch_alter_table("payments_processing", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payments_processing_org_id"))
+        batch_op.drop_index("ix_payments_processing_due")
+
+    op.drop_table("payments_processing")
     op.drop_table("payments_platform_books")
     with op.batch_alter_table("payments_fx_quotes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_payments_fx_quotes_org_id"))

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     fx_quote_ttl_seconds: int = Field(default=60, ge=5, le=3_600)
     payment_code_ttl_seconds: int = Field(default=60, ge=10, le=600)
     payment_capture_window_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    # sandbox (docs/sandbox.md)
+    sandbox_processing_seconds: float = Field(
+        default=5.0, ge=0, le=3_600, description="how long a test payment of a 'processing' magic amount processes"
+    )
     # commerce (docs/commerce.md)
     commerce_reservation_seconds: int = Field(
         default=15 * 60, ge=30, le=24 * 3600, description="how long checkout holds stock for an unpaid order"

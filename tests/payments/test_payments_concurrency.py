@@ -85,3 +85,24 @@ def test_concurrent_refunds_never_exceed_captured(
     assert ok(payer.get(f"/v1/wallets/{wallet['id']}"))["available"] == 1_000_00 - 300_00 + 200_00
     with db.session() as session:
         assert verify_ledger(session).ok
+
+
+def test_two_approvals_at_once_book_once(
+    db: Database, api_for: Callable[..., Any], make_org: Callable[..., str]
+) -> None:
+    """Test mode's 900.10 waits for the payer's approval; the payer's two devices approve at the same
+    moment: the intent row's lock orders them, the second answers the booked payment again."""
+    _, shop = party(api_for, make_org, "Campus Cafe", "merchant")
+    merchant(shop, "Campus Cafe", "5814")
+    _, payer = party(api_for, make_org, "Student", "consumer")
+    wallet = funded_wallet(payer, 2_000_00)["id"]
+    intent = ok(shop.post("/v1/payment_intents", json={"amount": 900_10}))
+    parked = ok(payer.post(f"/v1/wallets/{wallet}/payments", json={"payment_intent": intent["id"]}))
+    assert parked["status"] == "requires_action"
+    url = f"/v1/wallets/{wallet}/payments/{intent['id']}/approve"
+    answers = _race([lambda: payer.post(url), lambda: payer.post(url)])
+    assert [r.status_code for r in answers] == [200, 200], [r.text for r in answers]
+    assert [r.json()["status"] for r in answers] == ["succeeded", "succeeded"]
+    assert ok(payer.get(f"/v1/wallets/{wallet}"))["available"] == 2_000_00 - 900_10
+    with db.session() as session:
+        assert verify_ledger(session).ok

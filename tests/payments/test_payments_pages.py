@@ -463,3 +463,42 @@ def test_payout_pages_and_reconciliation_csv(world: World, web_for: Callable[...
 def party_org(world: World) -> str:
     """Another merchant org (no profile needed to be refused)."""
     return world.make_org("Another Shop", kind="merchant")
+
+
+def test_wallet_approves_a_test_payment_and_the_counter_shows_processing(
+    world: World, web_for: Callable[..., Web]
+) -> None:
+    """Test mode's magic amounts (the sandbox's guard): 900.10 waits for the payer's approval, which
+    the wallet page gives with a button; 900.11's approval fails; 900.20 processes (held)."""
+    wallet = world.wallet["id"]
+
+    def pay(amount: int) -> str:
+        intent = ok(world.merchant_api.post("/v1/payment_intents", json={"amount": amount, "currency": "TWD"}))
+        paid = ok(world.consumer_api.post(f"/v1/wallets/{wallet}/payments", json={"payment_intent": intent["id"]}))
+        return str(paid["payment_intent"])
+
+    pi = pay(900_10)
+    consumer = web_for(world.consumer_org, locale="zh_TW")
+    home = consumer.get(f"/wallet?wallet={wallet}").text
+    assert "等待您核准" in home and pi in home
+    receipt = consumer.get(f"/wallet/payments/{pi}").text
+    assert "核准測試付款" in receipt
+    shop = web_for(world.merchant_org)
+    assert "Waiting for the payer&#39;s approval" in shop.get(f"/payments/{pi}").text
+    assert consumer.post(f"/wallet/payments/{pi}/approve", {"wallet": wallet}, csrf=False).status_code == 403
+    approved = consumer.post(f"/wallet/payments/{pi}/approve", {"wallet": wallet})
+    assert approved.status_code == 303 and approved.headers["location"] == f"/wallet/payments/{pi}"
+    assert ok(world.merchant_api.get(f"/v1/payment_intents/{pi}"))["status"] == "succeeded"
+    assert "核准測試付款" not in consumer.get(f"/wallet/payments/{pi}").text
+    assert pi not in consumer.get(f"/wallet?wallet={wallet}").text
+
+    failing = pay(900_11)
+    assert consumer.post(f"/wallet/payments/{failing}/approve", {"wallet": wallet}).status_code == 303
+    intent = ok(world.merchant_api.get(f"/v1/payment_intents/{failing}"))
+    assert intent["last_payment_error"]["code"] == "payer_authentication_failed"
+    assert "付款人核准失敗" in consumer.get(f"/wallet/payments/{failing}").text
+
+    processing = pay(900_20)  # settles after DIGIPLUS_SANDBOX_PROCESSING_SECONDS (5 s): still processing here
+    status = shop.get(f"/payments/{processing}/status").text
+    assert "Processing" in status and 'hx-trigger="every 1s"' in status  # still polled: not final
+    assert "處理中" in consumer.get(f"/wallet/payments/{processing}").text

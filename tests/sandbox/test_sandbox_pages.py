@@ -88,6 +88,7 @@ def test_apply_review_join_and_supervise(web_for: Callable[..., Web], make_org: 
     consumer = web_for(make_org("Alice", kind="consumer"))
     home = applicant.get("/sandbox")
     assert home.status_code == 200 and "generic_decline" in home.text and "9990000002" in home.text
+    assert "Waits for the payer&#39;s approval" in home.text and "processing_failed" in home.text
     assert applicant.post("/sandbox/experiments", FORM, csrf=False).status_code == 403
     made = applicant.post("/sandbox/experiments", FORM)
     assert made.status_code == 303

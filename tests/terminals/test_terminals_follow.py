@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,6 +16,8 @@ from terminal_helpers import Payer, TerminalClient, error, ok
 from digiplus.core.context import Caller
 from digiplus.core.db import Database
 from digiplus.core.events import emit
+from digiplus.core.worker import run_once
+from digiplus.settings import get_settings
 from digiplus.terminals.service.watch import PaymentWatch
 
 
@@ -94,3 +97,37 @@ async def test_the_watcher_wakes_on_an_event_written_by_any_process(db: Database
             emit(s, Caller.system(org, False), "payment_intent.succeeded", {"id": "pi_OTHER"})
         assert await sub.changed(0.4) is False  # someone else's payment
     assert watch.waiting == 0
+
+
+@pytest.fixture
+def settle_at_once(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("DIGIPLUS_SANDBOX_PROCESSING_SECONDS", "0")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_a_processing_payment_keeps_the_terminal_waiting_until_it_settles(
+    client: TestClient, terminal: TerminalClient, payer: Payer, db: Database, settle_at_once: None
+) -> None:
+    """Test mode's 900.20 processes (held) before it succeeds: the stream shows processing at once
+    (the watcher wakes on payment_intent.processing), stays open, and ends when the worker settles."""
+    sale = ok(terminal.post("/v1/terminal/payments", {"client_reference": "f-5", "amount": 900_20}))
+    seen: list[dict[str, Any]] = []
+    reader = threading.Thread(target=_events, args=(client, terminal, sale["id"], seen))
+    reader.start()
+    deadline = time.monotonic() + 10
+    while not seen and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(2.5)  # past the watcher's look-back (OVERLAP, 2 s): the sale's own event woke it already
+    paid = ok(payer.api.post(f"/v1/wallets/{payer.wallet['id']}/payments", json={"qr_payload": sale["qr_payload"]}))
+    assert paid["status"] == "processing"
+    deadline = time.monotonic() + 5  # well before the waiters' 15 s re-check
+    while len(seen) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert [s["status"] for s in seen] == ["requires_action", "processing"]
+    assert reader.is_alive(), "processing is not final"
+    assert run_once(db)["payments.settle_processing"] == 1
+    reader.join(timeout=10)
+    assert not reader.is_alive(), "the stream did not end when the payment settled"
+    assert [s["status"] for s in seen] == ["requires_action", "processing", "succeeded"]

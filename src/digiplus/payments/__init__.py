@@ -12,7 +12,13 @@ from digiplus.payments.service.counter import qr_payload_of
 from digiplus.payments.service.discounts import IntentView, apply_discount, intent_view, remove_discount
 from digiplus.payments.service.errors import PaymentDeclined
 from digiplus.payments.service.fx import rate_source
-from digiplus.payments.service.guards import PaymentContext, PaymentRefused, register_payment_guard, run_payment_guards
+from digiplus.payments.service.guards import (
+    PaymentContext,
+    PaymentParked,
+    PaymentRefused,
+    register_payment_guard,
+    run_payment_guards,
+)
 from digiplus.payments.service.intents import SUCCEEDED as PAYMENT_SUCCEEDED
 from digiplus.payments.service.intents import cancel as cancel_intent
 from digiplus.payments.service.intents import create_intent, get_intent
@@ -37,6 +43,7 @@ __all__ = [
     "PaymentContext",
     "PaymentDeclined",
     "PaymentIntent",
+    "PaymentParked",
     "PaymentRefused",
     "Refund",
     "TransferCode",

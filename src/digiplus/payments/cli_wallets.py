@@ -1,4 +1,4 @@
-"""``digiplus payments intents list|show`` and ``digiplus wallets list|show|topup``: an operator's
+"""``digiplus payments intents list|show`` and ``digiplus wallets list|show|topup|approve``: an operator's
 view of one organisation's intents and wallets (joined into ``cli.COMMANDS``)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from digiplus.core.context import Caller
 from digiplus.core.db import get_database
 from digiplus.core.errors import DigiplusError
 from digiplus.core.money import format_minor, to_minor
-from digiplus.payments.service import banks, intents, settlement, topups, wallets
+from digiplus.payments.service import approval, banks, intents, paying, settlement, topups, wallets
 
 payments_app = typer.Typer(help="Payment intents of a merchant organisation.", no_args_is_help=True)
 intents_app = typer.Typer(help="List and show a merchant's payment intents.", no_args_is_help=True)
@@ -172,4 +172,34 @@ def wallets_topup(
             line + (f" ({movement['failure_code']}: {movement['failure_message']})" if movement["failure_code"] else "")
         )
     if movement["status"] != "succeeded":
+        raise typer.Exit(1)
+
+
+@wallets_app.command("approve")
+def wallets_approve(
+    wallet_id: str = typer.Argument(..., help="wal_…"),
+    intent_id: str = typer.Argument(
+        ..., help="pi_… waiting for the payer's approval (next_action payer_authentication)"
+    ),
+    org: str = _ORG,
+    mode: str = _MODE,
+    as_json: bool = _JSON,
+) -> None:
+    """Approve, as the payer, a payment that waits for it; it is booked as any wallet payment.
+    Exits 1 when it is declined or there is nothing to approve."""
+    caller = _caller(org, mode)
+    try:
+        with get_database().session() as session:
+            attempt = approval.approve_payment(session, caller, wallet_id, intent_id)
+            receipt = paying.receipt(attempt)
+            declined = attempt.declined
+    except DigiplusError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        typer.echo(json.dumps(receipt if declined is None else {"error": declined.to_dict()}, ensure_ascii=False))
+    elif declined is None:
+        typer.echo(f"{intent_id}  {receipt['status']}  {_money(receipt['amount'], receipt['currency'])}")
+    else:
+        typer.secho(f"declined: {declined.code}: {declined.message}", err=True, fg="red")
+    if declined is not None:
         raise typer.Exit(1)

@@ -163,6 +163,11 @@ class WalletPayment(BaseModel):
     wallet: str | None
     wallet_amount: int
     wallet_currency: str | None
+    next_action: dict[str, Any] | None = Field(
+        default=None,
+        description="While status is requires_action: {'type': 'payer_authentication', …} — approve it with "
+        "POST /v1/wallets/{wallet}/payments/{payment_intent}/approve",
+    )
     fx: FxReceipt | None
 
 

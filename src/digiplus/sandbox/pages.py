@@ -33,6 +33,14 @@ Action = Annotated[
 ]
 
 
+# What a magic amount does to a test payment (``magic_values()["amounts"][i]["outcome"]``).
+OUTCOME_LABELS = {
+    "declined": N_("Declined"),
+    "requires_action": N_("Waits for the payer's approval"),
+    "processing": N_("Processing, then settles"),
+}
+
+
 def _twd(value: int) -> str:
     return f"TWD {format_minor(value, 'TWD')}"
 
@@ -56,7 +64,14 @@ def sandbox_home(session: SessionDep, page: PageDep, caller: CallerDep) -> Respo
     return page_response(
         page,
         "sandbox/index.html",
-        {"agency": agency, "mine": mine, "running": running, "magic": magic_values(), "twd": _twd},
+        {
+            "agency": agency,
+            "mine": mine,
+            "running": running,
+            "magic": magic_values(),
+            "twd": _twd,
+            "outcome_label": lambda outcome: page.gettext(OUTCOME_LABELS.get(str(outcome), str(outcome))),
+        },
     )
 
 

@@ -222,7 +222,7 @@ def sync_payment(session: Session, store: Store, order: Order, acting: Caller | 
         mark_paid(session, store, order, merchant)
     elif intent.status == "canceled":
         cancel_unpaid(session, store, order, merchant, reason="payment_canceled")
-    else:
+    elif intent.status != "processing":  # a processing payment holds the money: it settles first
         expire_if_due(session, store, order)
     return order
 

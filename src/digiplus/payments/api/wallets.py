@@ -34,7 +34,7 @@ from digiplus.payments.schemas import (
     WalletTransferCreate,
     WalletTransferPublic,
 )
-from digiplus.payments.service import codes, paying, topups, wallets
+from digiplus.payments.service import approval, codes, paying, topups, wallets
 from digiplus.payments.service.errors import PaymentDeclined
 from digiplus.payments.service.intents import intent_data
 from digiplus.payments.service.limits import limits_for
@@ -45,6 +45,7 @@ grant("developer", "payments.write")
 router = APIRouter(prefix="/v1", tags=["wallets"], responses=ERROR_RESPONSES)
 Writer = Annotated[Caller, requires("payments.write")]
 WalletId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_]+$", examples=["wal_01JD3Y0R6C9W4QK3F7S2N8M5TB"])]
+IntentId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_]+$", examples=["pi_01JD3Y0R6C9W4QK3F7S2N8M5TB"])]
 
 
 @router.post("/wallets", response_model=WalletPublic, summary="Open the consumer's wallet in a currency")
@@ -170,6 +171,19 @@ def pay(wallet_id: WalletId, body: WalletPay, session: SessionDep, caller: Write
         amount=body.amount,
         fx_quote=body.fx_quote,
     )
+    if attempt.declined is not None:
+        return decline_response(attempt, attempt.declined, with_intent=False)
+    return paying.receipt(attempt)
+
+
+@router.post(
+    "/wallets/{wallet_id}/payments/{payment_intent}/approve",
+    response_model=WalletPayment,
+    responses=DECLINE_RESPONSE,
+    summary="Approve a payment that waits for the payer (requires_action, next_action payer_authentication)",
+)
+def approve(wallet_id: WalletId, payment_intent: IntentId, session: SessionDep, caller: Writer) -> Any:
+    attempt = approval.approve_payment(session, caller, wallet_id, payment_intent)
     if attempt.declined is not None:
         return decline_response(attempt, attempt.declined, with_intent=False)
     return paying.receipt(attempt)

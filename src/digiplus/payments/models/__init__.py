@@ -2,7 +2,7 @@
 transfers in the platform's books (see ``service/books.py``)."""
 
 from digiplus.payments.models.books import PlatformBooks
-from digiplus.payments.models.intents import FxQuote, MerchantProfile, PaymentIntent, Refund
+from digiplus.payments.models.intents import FxQuote, MerchantProfile, PaymentIntent, ProcessingPayment, Refund
 from digiplus.payments.models.payouts import FeePlan, Payout, PayoutItem, Settlement, SettlementItem
 from digiplus.payments.models.wallets import (
     BankAccount,
@@ -26,6 +26,7 @@ __all__ = [
     "Payout",
     "PayoutItem",
     "PlatformBooks",
+    "ProcessingPayment",
     "Refund",
     "Settlement",
     "SettlementItem",

@@ -105,3 +105,17 @@ class Refund(OrgOwned, Base):
     # The payment's fee given back to the merchant for this refund (its share of the refunded amount).
     fee_refunded: Mapped[int] = mapped_column(BigInteger, default=0)
     transfer_ids: Mapped[list[str] | None] = mapped_column(JSON)
+
+
+class ProcessingPayment(OrgOwned, Base):
+    """A payment parked in ``processing`` (its amount held on the wallet) until ``settles_at``; the
+    id is the payment intent's. ``failure_code`` set: it settles as a decline (the hold is voided)."""
+
+    __tablename__ = "payments_processing"
+    __object_name__ = "payment_intent"
+    __table_args__ = (Index("ix_payments_processing_due", "settled_at", "settles_at"),)
+
+    settles_at: Mapped[datetime]
+    failure_code: Mapped[str | None] = mapped_column(String(60))
+    failure_message: Mapped[str | None] = mapped_column(String(500))
+    settled_at: Mapped[datetime | None]

@@ -26,6 +26,7 @@ STATUS_LABELS = {
     "requires_payment_method": N_("Waiting for payment"),
     "requires_confirmation": N_("Waiting for payment"),
     "requires_action": N_("QR code shown"),
+    "payer_authentication": N_("Waiting for the payer's approval"),  # requires_action, next_action.type
     "requires_capture": N_("Authorised, to capture"),
     "processing": N_("Processing"),
     "succeeded": N_("Paid"),
@@ -118,6 +119,8 @@ CODE_MESSAGES = {
     "resource_missing": N_("Not found."),
     "parameter_invalid": N_("This value is not valid."),
     "merchant_insufficient_funds": N_("The merchant's balance does not cover this refund."),
+    "payer_authentication_failed": N_("The payer's approval failed; the payment is declined."),
+    "processing_failed": N_("The payment failed while processing; the held amount is available again."),
 }
 
 
@@ -153,14 +156,22 @@ def amount_formatter(page: PageContext) -> Callable[..., str]:
 
 
 def labels(page: PageContext) -> dict[str, Any]:
-    """Template helpers: ``amount(minor, cur)``, ``status_label``, ``scenario_label``, ``method_label``."""
+    """Template helpers: ``amount(minor, cur)``, ``status_label`` (``intent_status_label(p)`` for a
+    payment intent), ``scenario_label``, ``method_label``."""
 
     def pick(table: dict[str, str], key: str | None) -> str:
         return page.gettext(table[key]) if key in table else (key or "—")
 
+    def intent_status(p: Any) -> str:
+        """A payment's state; ``requires_action`` says whether a QR code is shown or the payer must approve."""
+        status, next_action = (p["status"], p["next_action"]) if isinstance(p, dict) else (p.status, p.next_action)
+        action = (next_action or {}).get("type") if status == "requires_action" else None
+        return pick(STATUS_LABELS, action if action == "payer_authentication" else status)
+
     return {
         "amount": amount_formatter(page),
         "status_label": partial(pick, STATUS_LABELS),
+        "intent_status_label": intent_status,
         "status_badge": lambda s: STATUS_BADGES.get(s, "badge-neutral"),
         "scenario_label": partial(pick, SCENARIO_LABELS),
         "method_label": partial(pick, METHOD_LABELS),

@@ -25,7 +25,7 @@ router = page_router()
 NAV = (NavItem(N_("Payments"), "/payments", "payments", permission="payments.read", order=35, org_kinds=("merchant",)),)
 IntentId = Annotated[str, Path(max_length=64, pattern=ID_PATTERN)]
 Cursor = Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)]
-WAITING = ("requires_payment_method", "requires_confirmation", "requires_action")
+WAITING = ("requires_payment_method", "requires_confirmation", "requires_action", "processing")
 
 # A few categories per scenario for the settings form (any 4-digit MCC may be typed instead).
 COMMON_MCCS = ("5812", "5814", "5411", "5499", "4111", "4121", "7011", "7991", "8011", "5912", "8220", "5942", "9399")

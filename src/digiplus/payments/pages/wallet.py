@@ -17,7 +17,7 @@ from digiplus.core.permissions import require
 from digiplus.payments.models import Wallet
 from digiplus.payments.pages.common import ID_PATTERN, ConsumerDep, attempt, error_text, labels, minor_amount
 from digiplus.payments.qr import render_svg
-from digiplus.payments.service import banks, codes, topups, wallets
+from digiplus.payments.service import approval, banks, codes, topups, wallets
 from digiplus.payments.service.fx import TWD_PER_UNIT
 from digiplus.web.deps import CsrfDep, PageDep
 from digiplus.web.errors import page_router
@@ -69,6 +69,8 @@ def wallet_home(session: SessionDep, page: PageDep, caller: ConsumerDep, wallet:
     context = wallet_context(session, page, caller, wallet)
     context["balances"] = [(w, wallets.wallet_balance(session, w)) for w in context["wallets"]]
     context["currencies"] = [c for c in OPEN_CURRENCIES if c not in {w.currency for w in context["wallets"]}]
+    current = context["wallet"]
+    context["awaiting"] = approval.awaiting_approval(session, caller, current.id) if current else []
     return _render(page, "payments/wallet/home.html", context)
 
 

@@ -13,12 +13,13 @@ from digiplus.core.api.deps import SessionDep
 from digiplus.core.errors import DigiplusError
 from digiplus.core.money import format_minor
 from digiplus.core.permissions import require
-from digiplus.payments.pages.common import ID_PATTERN, ConsumerDep, attempt, error_text
+from digiplus.payments.pages.common import CODE_MESSAGES, ID_PATTERN, ConsumerDep, attempt, error_text
 from digiplus.payments.pages.wallet import wallet_context
-from digiplus.payments.service import checkout, reports, scanning
+from digiplus.payments.service import approval, checkout, reports, scanning
 from digiplus.payments.service.checkout import PaymentPlan
 from digiplus.web.deps import CsrfDep, PageDep
 from digiplus.web.errors import page_router
+from digiplus.web.i18n import N_
 from digiplus.web.shell import PageContext, page_response, redirect
 
 router = page_router()
@@ -168,5 +169,31 @@ def receipt_page(
 ) -> Response:
     receipt = reports.payer_receipt(session, caller, intent_id)
     context = wallet_context(session, page, caller, None)
-    context |= {"r": receipt}
+    error = receipt["last_payment_error"] or {}
+    known = CODE_MESSAGES.get(str(error.get("code")))
+    context |= {"r": receipt, "decline": page.gettext(known) if known else error.get("message", "")}
     return page_response(page, "payments/wallet/receipt.html", context)
+
+
+@router.post("/wallet/payments/{intent_id}/approve")
+def approve(
+    intent_id: Annotated[str, Path(max_length=64, pattern=ID_PATTERN)],
+    session: SessionDep,
+    page: PageDep,
+    caller: ConsumerDep,
+    _csrf: CsrfDep,
+    wallet: WalletField,
+) -> Response:
+    """The payer approves a payment that waits for them; it is booked (or declined) at once."""
+    require(caller.role, "payments.write")
+    done, error = attempt(session, lambda: approval.approve_payment(session, caller, wallet, intent_id))
+    problem = done.declined if done is not None else error
+    if problem is not None:
+        return redirect(
+            page,
+            f"/wallet/payments/{intent_id}",
+            flash=N_("Not approved: %(reason)s"),
+            kind="error",
+            reason=error_text(page, problem),
+        )
+    return redirect(page, f"/wallet/payments/{intent_id}", flash=N_("The payment was approved."))

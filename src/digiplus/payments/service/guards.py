@@ -10,6 +10,13 @@ reserves also says how to give it back (``context.on_decline``): should the ledg
 the payment (the wallet lacks the money), payments runs those in the same transaction, before it
 commits the decline — so a reservation never outlives a payment that did not happen.
 
+A guard may also *park* a payment instead of refusing it, by raising ``PaymentParked``:
+``requires_action`` (the payer must approve in the wallet first: nothing is booked; the approval
+runs the guards again with ``context.payer_authenticated``) or ``processing`` (the amount is held
+on the wallet and the payment settles later, to ``succeeded`` or to a decline, after
+``settles_after`` seconds: ``service/processing.py``). A park does not stop the other guards: a
+later refusal still wins, and the first park is raised once every guard has accepted.
+
 The sandbox module registers one (experiments' limits; test-mode magic amounts).
 """
 
@@ -29,6 +36,34 @@ class PaymentRefused(PaymentDeclined):
     """A guard refused the payment; ``code`` says why (``experiment_limit_exceeded``, …)."""
 
 
+PARK_KINDS = ("requires_action", "processing")
+
+
+class PaymentParked(Exception):
+    """A guard parks the payment rather than booking it now (not an error: the request answers 200).
+
+    ``kind``: ``requires_action`` (the payer approves in the wallet, then the payment is booked as
+    usual) or ``processing`` (the amount is held now; after ``settles_after`` seconds the hold is
+    posted, or voided with ``fails_with`` as the intent's ``last_payment_error`` when it is given).
+    ``code`` names the reason (``payer_authentication_required``, ``processing``…).
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        *,
+        code: str,
+        message: str,
+        settles_after: float = 0.0,
+        fails_with: PaymentDeclined | None = None,
+    ) -> None:
+        if kind not in PARK_KINDS:
+            raise ValueError(f"PaymentParked kind is one of {', '.join(PARK_KINDS)}, not {kind!r}")
+        super().__init__(message)
+        self.kind, self.code, self.message = kind, code, message
+        self.settles_after, self.fails_with = settles_after, fails_with
+
+
 @dataclass(frozen=True, slots=True)
 class PaymentContext:
     intent_id: str
@@ -42,6 +77,7 @@ class PaymentContext:
     wallet_currency: str
     amount_twd: int
     livemode: bool
+    payer_authenticated: bool = False  # the payer approved in the wallet (after a requires_action park)
 
     undo: list[Callable[[Session], None]] = field(default_factory=list)
 
@@ -61,7 +97,9 @@ def register_payment_guard(fn: PaymentGuard) -> PaymentGuard:
     return fn
 
 
-def payment_context(intent: PaymentIntent, wallet: Wallet, wallet_amount: int) -> PaymentContext:
+def payment_context(
+    intent: PaymentIntent, wallet: Wallet, wallet_amount: int, *, payer_authenticated: bool = False
+) -> PaymentContext:
     return PaymentContext(
         intent_id=intent.id,
         merchant_org_id=intent.org_id,
@@ -74,13 +112,20 @@ def payment_context(intent: PaymentIntent, wallet: Wallet, wallet_amount: int) -
         wallet_currency=wallet.currency,
         amount_twd=twd_equivalent(wallet_amount, wallet.currency),
         livemode=intent.livemode,
+        payer_authenticated=payer_authenticated,
     )
 
 
 def run_payment_guards(session: Session, context: PaymentContext) -> None:
-    """Every registered guard, in registration order; the first refusal propagates."""
+    """Every registered guard, in registration order; the first refusal propagates, then the first park."""
+    parked: PaymentParked | None = None
     for guard in _GUARDS:
-        guard(session, context)
+        try:
+            guard(session, context)
+        except PaymentParked as park:
+            parked = parked or park
+    if parked is not None:
+        raise parked
 
 
 def undo_payment_guards(session: Session, context: PaymentContext) -> None:

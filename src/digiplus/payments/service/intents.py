@@ -1,10 +1,11 @@
 """Payment intents with Stripe's lifecycle, owned by the merchant org.
 
 ``requires_payment_method`` → (``requires_confirmation``) → ``requires_action`` (a dynamic QR
-is shown) → authorised: ``requires_capture`` (manual capture) or ``succeeded`` (automatic);
-``canceled``. A declined attempt returns the intent to ``requires_payment_method`` with
-``last_payment_error``. Wallet payments are answered by the ledger at once, so ``processing``
-never lasts beyond the request and is not stored. Every intent row that moves money is
+is shown, or the payer must approve in the wallet: ``next_action.type`` says which) → authorised:
+``requires_capture`` (manual capture) or ``succeeded`` (automatic); ``canceled``. A declined
+attempt returns the intent to ``requires_payment_method`` with ``last_payment_error``. Wallet
+payments are answered by the ledger at once; only a payment a guard parks (the sandbox's magic
+amounts) waits in ``processing``, its amount held, until it settles (``service/processing.py``). Every intent row that moves money is
 locked (``FOR UPDATE``) before its state is read, so two confirmations cannot both book.
 
 The hot path (create, pay) writes intent rows with Core statements (``insert_intent``,
@@ -37,7 +38,11 @@ from digiplus.payments.service.merchants import get_profile
 
 CREATED = register_event_type("payment_intent.created", "A payment intent was created.")
 REQUIRES_ACTION = register_event_type(
-    "payment_intent.requires_action", "A payment intent waits for the payer (a dynamic QR code is shown)."
+    "payment_intent.requires_action",
+    "A payment intent waits for the payer (a dynamic QR code is shown, or the payer must approve in the wallet).",
+)
+PROCESSING = register_event_type(
+    "payment_intent.processing", "A payment is processing: its amount is held on the wallet until it settles."
 )
 CAPTURABLE = register_event_type(
     "payment_intent.amount_capturable_updated", "A manual-capture payment was authorised; the amount is held."

@@ -34,13 +34,19 @@ from digiplus.core.money import format_minor
 from digiplus.ledger import create_transfers
 from digiplus.payments import qr
 from digiplus.payments.models import FxQuote, MerchantProfile, PaymentIntent, Wallet
-from digiplus.payments.service import books, charging, codes, fx
+from digiplus.payments.service import books, charging, codes, fx, processing
 from digiplus.payments.service.errors import PaymentDeclined, UnexpectedState
-from digiplus.payments.service.guards import payment_context, run_payment_guards, undo_payment_guards
+from digiplus.payments.service.guards import (
+    PaymentParked,
+    payment_context,
+    run_payment_guards,
+    undo_payment_guards,
+)
 from digiplus.payments.service.intents import (
     CAPTURABLE,
     FAILED,
     PAYABLE,
+    PROCESSING,
     REQUIRES_ACTION,
     SUCCEEDED,
     as_merchant,
@@ -74,16 +80,27 @@ def _authorize(
     profile: MerchantProfile | None = None,
     wallet_locked: bool = False,
     books_org: str | None = None,
+    payer_authenticated: bool = False,
 ) -> Attempt:
     """Hold (and for automatic capture, post) the intent's amount on the wallet. The intent row is locked.
 
     A decline (balance, limit) books nothing and leaves the intent in ``requires_payment_method``
-    with ``last_payment_error``; the caller commits that and answers 402. ``profile`` (the
-    merchant's, when the caller has it), ``wallet_locked`` and ``books_org`` save a statement each.
+    with ``last_payment_error``; the caller commits that and answers 402. A guard may park the
+    payment instead (``PaymentParked``): ``requires_action`` books nothing and waits for the payer's
+    approval (``approval.approve_payment``, which comes back here with ``payer_authenticated``);
+    ``processing`` holds the amount until the worker settles it (``service/processing.py``).
+    ``profile`` (the merchant's, when the caller has it), ``wallet_locked`` and ``books_org`` save a
+    statement each.
     """
     profile = profile or profile_of(session, intent.org_id, intent.livemode)
     if profile is None:  # an intent is only made for a merchant with a profile
         raise NotFound(f"No such payment_intent: '{intent.id}'", param="payment_intent")
+    if intent.transfer_ids:  # an earlier attempt was held then voided (a failed processing payment)
+        raise UnexpectedState(
+            "This payment's earlier attempt was held and released; it cannot be paid again. "
+            "Create a new payment intent.",
+            param="payment_intent",
+        )
     quote = None
     if wallet.currency != intent.currency:
         payer = Caller.system(wallet.org_id, wallet.livemode)
@@ -105,19 +122,26 @@ def _authorize(
     wallet_amount = quote.sell_amount if quote else intent.amount
     if not wallet_locked:
         lock_wallet(session, wallet)
-    guarded = payment_context(intent, wallet, wallet_amount)
+    guarded = payment_context(intent, wallet, wallet_amount, payer_authenticated=payer_authenticated)
+    parked: PaymentParked | None = None
     try:
         check_limits(session, wallet, wallet_amount)
-        run_payment_guards(session, guarded)  # e.g. sandbox experiment limits
+        run_payment_guards(session, guarded)  # e.g. sandbox experiment limits, test mode's magic amounts
     except PaymentDeclined as declined:
         return _declined(session, intent, acting, method, declined, profile)
+    except PaymentParked as park:
+        parked = park
+    if parked is not None and parked.kind == "requires_action":
+        undo_payment_guards(session, guarded)  # nothing is booked yet: no reservation outlives this answer
+        return _awaiting_payer(session, intent, wallet, acting, method, parked, profile)
     manual = intent.capture_method == "manual"
+    hold = manual or parked is not None  # a processing payment is held until it settles
     meta = {"payment_intent": intent.id, "merchant": profile.display_name}
     items = charging.hold_items(
-        intent, wallet, quote, timeout=get_settings().payment_capture_window_seconds, meta=meta, hold=manual
+        intent, wallet, quote, timeout=get_settings().payment_capture_window_seconds, meta=meta, hold=hold
     )
     fee = 0
-    if not manual:
+    if not hold:
         fee_items, fee = charging.fee_item(intent, intent.amount, profile.fee_plan)
         items += fee_items
     ledger_books = books.platform_books(session, intent.livemode, on_behalf_of=acting, org_id=books_org)
@@ -144,13 +168,48 @@ def _authorize(
     }
     if quote is not None:
         quote.payment_intent_id = intent.id
-    if manual:
+    if parked is not None:
+        changes["status"] = "processing"
+        processing.park(session, intent, parked, now)
+        event = PROCESSING
+    elif manual:
         changes |= {"status": "requires_capture", "amount_capturable": intent.amount}
+        event = CAPTURABLE
     else:
         changes |= {"status": "succeeded", "amount_received": intent.amount, "fee_amount": fee, "captured_at": now}
+        event = SUCCEEDED
     write_intent(session, intent, **changes)
-    emit(session, as_merchant(intent, acting), CAPTURABLE if manual else SUCCEEDED, intent_data(intent))
+    emit(session, as_merchant(intent, acting), event, intent_data(intent))
     return Attempt(intent, quote=quote, merchant_name=profile.display_name)
+
+
+def _awaiting_payer(
+    session: Session,
+    intent: PaymentIntent,
+    wallet: Wallet,
+    acting: Caller,
+    method: str,
+    parked: PaymentParked,
+    profile: MerchantProfile,
+) -> Attempt:
+    """A guard asks the payer to approve in the wallet first: name the wallet, book nothing."""
+    action = {
+        "type": "payer_authentication",
+        "payer_authentication": {"wallet": wallet.id, "reason": parked.code, "message": parked.message},
+    }
+    write_intent(
+        session,
+        intent,
+        status="requires_action",
+        next_action=action,
+        last_payment_error=None,
+        payment_method_type=method,
+        payer_org_id=wallet.org_id,
+        payer_wallet_id=wallet.id,
+        wallet_currency=wallet.currency,
+    )
+    emit(session, as_merchant(intent, acting), REQUIRES_ACTION, intent_data(intent))
+    return Attempt(intent, merchant_name=profile.display_name)
 
 
 def _declined(
@@ -167,12 +226,16 @@ def _declined(
     return Attempt(intent, declined=declined, merchant_name=profile.display_name)
 
 
+_PARKED_ACTIONS = {"requires_action": "payment_intent.requires_action", "processing": "payment_intent.processing"}
+
+
 def _record(session: Session, caller: Caller, attempt: Attempt, before: str) -> None:
     intent = attempt.intent
+    action = _PARKED_ACTIONS.get(intent.status, "payment_intent.authorized")
     audit.record(
         session,
         caller,
-        "payment_intent.payment_failed" if attempt.declined else "payment_intent.authorized",
+        "payment_intent.payment_failed" if attempt.declined else action,
         "payment_intent",
         intent.id,
         before={"status": before},
@@ -181,6 +244,7 @@ def _record(session: Session, caller: Caller, attempt: Attempt, before: str) -> 
             "amount": intent.amount,
             "decline": attempt.declined.code if attempt.declined else None,
             "ledger_transfers": None if attempt.declined else intent.transfer_ids,
+            "next_action": (intent.next_action or {}).get("type"),
         },
     )
 
@@ -374,6 +438,7 @@ def receipt(attempt: Attempt) -> dict[str, Any]:
         "wallet": p.payer_wallet_id,
         "wallet_amount": p.wallet_amount,
         "wallet_currency": p.wallet_currency,
+        "next_action": p.next_action if p.status == "requires_action" else None,
         "fx": None
         if q is None
         else {

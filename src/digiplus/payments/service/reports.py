@@ -249,6 +249,12 @@ def payer_receipt(session: Session, caller: Caller, intent_id: str) -> dict[str,
         "paid_at": intent.captured_at or intent.confirmed_at,
         "rate": quote.rate if quote else None,
         "fx_source": quote.source if quote else None,
+        "livemode": intent.livemode,
+        "wallet": intent.payer_wallet_id,
+        # requires_action with a payer_authentication next action: the wallet's holder approves it
+        "awaits_approval": intent.status == "requires_action"
+        and (intent.next_action or {}).get("type") == "payer_authentication",
+        "last_payment_error": intent.last_payment_error,
     }
 
 

@@ -10,7 +10,8 @@ payments module books nothing and commits the decline with our counters).
 Should the ledger then decline the payment (the wallet lacks the money), ``_give_back`` returns
 the shares in the same transaction (``PaymentContext.on_decline``).
 
-Test: an amount in the reserved magic range (900.00–900.99, see ``MAGIC_AMOUNTS``) is declined.
+Test: an amount in the reserved magic range (900.00–900.99, see ``MAGIC_AMOUNTS``) is declined,
+waits for the payer's approval, or processes (``PaymentParked``). Live payments never look at it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from digiplus.payments import PaymentContext, PaymentRefused, register_payment_g
 from digiplus.sandbox.models import Experiment, ExperimentPayment, Participant
 from digiplus.sandbox.service.common import EVENTS, RUNNING
 from digiplus.sandbox.service.experiments import suspend_row
-from digiplus.sandbox.service.magic import test_mode_decline
+from digiplus.sandbox.service.magic import test_mode_magic
 
 MESSAGES = {
     "experiment_period_ended": "The sandbox experiment's period is over; it is suspended.",
@@ -188,7 +189,7 @@ def _refuse(session: Session, e: Any, context: PaymentContext, code: str) -> NoR
 
 def sandbox_guard(session: Session, context: PaymentContext) -> None:
     if not context.livemode:
-        test_mode_decline(context)
+        test_mode_magic(context)
         return
     e = (
         session.connection()

@@ -27,6 +27,7 @@ TEXT = {
     "clear": N_("Clear"),
     "scanToPay": N_("Scan to pay"),
     "waiting": N_("Waiting for the payer…"),
+    "processing": N_("Processing…"),
     "paid": N_("Paid"),
     "canceled": N_("Canceled"),
     "declined": N_("Declined — the payer may try again"),

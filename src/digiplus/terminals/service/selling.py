@@ -34,7 +34,7 @@ from digiplus.terminals.models import TerminalPayment
 from digiplus.terminals.service.access import TerminalIdentity
 
 METHODS = ("qr", "payment_code")
-WAITING = ("requires_payment_method", "requires_confirmation", "requires_action")
+WAITING = ("requires_payment_method", "requires_confirmation", "requires_action", "processing")
 _LINKS: Table = TerminalPayment.__table__  # type: ignore[assignment]
 
 

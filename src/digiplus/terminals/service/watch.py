@@ -1,7 +1,8 @@
 """How a waiting terminal hears that its payment changed, in every server process (ADR 0018).
 
 Payments write an event to the outbox in the transaction that changes an intent
-(``payment_intent.succeeded``, ``….payment_failed``, ``….canceled``, ``refund.succeeded``).
+(``payment_intent.succeeded``, ``….payment_failed``, ``….canceled``, ``….processing``,
+``refund.succeeded``…).
 Each server process runs one watcher while at least one terminal waits in it: every
 ``DIGIPLUS_TERMINAL_WATCH_INTERVAL_MS`` (100 ms) it reads the outbox rows of those types
 newer than its cursor (one indexed range query, whatever the number of waiting terminals)
@@ -39,6 +40,8 @@ WATCHED_TYPES = (
     "payment_intent.payment_failed",
     "payment_intent.canceled",
     "payment_intent.amount_capturable_updated",
+    "payment_intent.requires_action",  # e.g. the payer must approve in the wallet
+    "payment_intent.processing",
     "refund.succeeded",
 )
 OVERLAP = timedelta(seconds=2)

@@ -133,7 +133,7 @@
   async function showSale(sale) {
     if (["succeeded", "canceled", "requires_capture"].includes(sale.status)) { finish(sale); return; }
     $("qr-amount").textContent = major(sale.amount, sale.currency);
-    $("sale-status").textContent = sale.last_payment_error ? T.declined : T.waiting;
+    $("sale-status").textContent = waitingText(sale);
     $("sale-payload").value = sale.qr_payload || "";
     const svg = await signed("GET", `/v1/terminal/payments/${sale.id}/qr.svg`, undefined, { raw: true });
     $("counter-qr").innerHTML = svg.ok ? await svg.text() : "";
@@ -141,6 +141,10 @@
     if (drawn && !drawn.getAttribute("viewBox")) drawn.setAttribute("viewBox", `0 0 ${drawn.getAttribute("width")} ${drawn.getAttribute("height")}`);
     show("qr");
     follow(sale.id);
+  }
+  function waitingText(sale) {
+    if (sale.status === "processing") return T.processing; // the amount is held; it settles by itself
+    return sale.last_payment_error ? T.declined : T.waiting;
   }
   function finish(sale) {
     if (following) { following.abort.abort(); following = null; }
@@ -179,7 +183,7 @@
             if (!data) continue;
             const sale = JSON.parse(data);
             if (["succeeded", "canceled", "requires_capture"].includes(sale.status)) { finish(sale); return; }
-            $("sale-status").textContent = sale.last_payment_error ? T.declined : T.waiting;
+            $("sale-status").textContent = waitingText(sale);
           }
         }
       } catch (err) {
