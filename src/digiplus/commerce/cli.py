@@ -247,7 +247,7 @@ def rates_list(mode: str = _MODE) -> None:
     for r in _run(False, lambda s: [import_rates.rate_data(x) for x in import_rates.list_rates(s, live)]):
         typer.echo(
             f"{r['country']} {r['tax_name']:16} vat {r['vat_rate']:>5}% ≤{r['vat_de_minimis']} duty {r['duty_rate']:>5}% "
-            f"≤{r['duty_de_minimis']} {r['threshold_currency']} (as of {r['as_of']})"
+            f"≤{r['duty_de_minimis']} {r['threshold_currency']} {r['valuation']} (as of {r['as_of']})"
         )
 
 
@@ -260,6 +260,8 @@ def rates_set(
     duty_rate: str | None = typer.Option(None),
     vat_de_minimis: int | None = typer.Option(None),
     duty_de_minimis: int | None = typer.Option(None),
+    valuation: str | None = typer.Option(None, help="CIF or FOB: the base duty is assessed on."),
+    de_minimis_on: str | None = typer.Option(None, help="goods or customs_value."),
     source: str | None = typer.Option(None, help="Where the new figures come from."),
 ) -> None:
     """Change a country's rates (operator organisations only)."""
@@ -269,6 +271,8 @@ def rates_set(
         "duty_rate": duty_rate,
         "vat_de_minimis": vat_de_minimis,
         "duty_de_minimis": duty_de_minimis,
+        "valuation": valuation,
+        "de_minimis_on": de_minimis_on,
         "source": source,
     }
     _echo(_run(True, lambda s: import_rates.rate_data(import_rates.save_rate(s, caller, country, fields))))
