@@ -104,13 +104,20 @@ def loyalty_choice(session: Session, store: Store, cart: Cart) -> baskets.Loyalt
 
 
 def quote_cart(
-    session: Session, store: Store, cart: Cart, *, shipping_option: str | None = None, strict: bool = False
+    session: Session,
+    store: Store,
+    cart: Cart,
+    *,
+    shipping_option: str | None = None,
+    strict: bool = False,
+    country: str | None = None,
 ) -> baskets.BasketQuote:
-    """The cart priced with its discounts; a lenient quote (a page) leaves out a discount that no longer applies."""
+    """The cart priced with its discounts (to ``country``, else the cart's); a lenient quote (a page)
+    leaves out a discount that no longer applies and notes why."""
     return baskets.price_basket(
         session,
         store,
-        cart.country,
+        country or cart.country,
         dict(cart.lines or {}),
         shipping_option=shipping_option,
         discount_code=cart.discount_code,
