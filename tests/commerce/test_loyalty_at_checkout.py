@@ -4,9 +4,10 @@ public surface), given back when the order is canceled before payment, spent whe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import pytest
 from commerce_helpers import cart_with, check_out, error, funded_wallet, ok, tea_store
 
 from digiplus import loyalty
@@ -15,6 +16,16 @@ from digiplus.core.db import Database
 from digiplus.core.events import run_consumer
 from digiplus.ledger import verify_ledger
 from digiplus.loyalty.service.consumer import CONSUMER
+from digiplus.settings import get_settings
+
+
+@pytest.fixture(autouse=True)
+def no_consumer_lag(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Run loyalty's consumer right after the payment (PostgreSQL would wait ``consumer_lag_seconds``)."""
+    monkeypatch.setenv("DIGIPLUS_CONSUMER_LAG_SECONDS", "0")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 def member_with_points(
