@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 21:27:03.994461
+Create Date: 2026-12-01 21:41:56.835327
 """
 
 from __future__ import annotations
@@ -63,6 +63,8 @@ def upgrade() -> None:
         sa.Column("duty_de_minimis", sa.BigInteger(), nullable=False),
         sa.Column("threshold_currency", sa.String(length=3), nullable=False),
         sa.Column("duty_by_hs", sa.JSON(), nullable=False),
+        sa.Column("valuation", sa.String(length=3), nullable=False),
+        sa.Column("de_minimis_on", sa.String(length=14), nullable=False),
         sa.Column("note", sa.String(length=300), nullable=True),
         sa.Column("source", sa.String(length=1000), nullable=False),
         sa.Column("as_of", sa.String(length=10), nullable=False),
@@ -225,6 +227,9 @@ def upgrade() -> None:
         sa.Column("language", sa.String(length=8), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("lines", sa.JSON(), nullable=False),
+        sa.Column("discount_code", sa.String(length=40), nullable=True),
+        sa.Column("loyalty_member", sa.String(length=40), nullable=True),
+        sa.Column("loyalty_reward", sa.String(length=40), nullable=True),
         sa.Column("id", sa.String(), nullable=False),
         sa.Column("org_id", sa.String(), nullable=False),
         sa.Column("livemode", sa.Boolean(), nullable=False),
@@ -238,6 +243,31 @@ def upgrade() -> None:
     with op.batch_alter_table("commerce_carts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_commerce_carts_org_id"), ["org_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_commerce_carts_token_hash"), ["token_hash"], unique=False)
+
+    op.create_table(
+        "commerce_discount_codes",
+        sa.Column("code", sa.String(length=40), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("percent_off", sa.String(length=12), nullable=True),
+        sa.Column("amounts_off", sa.JSON(), nullable=False),
+        sa.Column("min_subtotal", sa.JSON(), nullable=False),
+        sa.Column("starts_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ends_at", digiplus.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("usage_limit", sa.Integer(), nullable=True),
+        sa.Column("times_used", sa.Integer(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("org_id", sa.String(), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("created", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_commerce_discount_codes_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_commerce_discount_codes")),
+        sa.UniqueConstraint("org_id", "livemode", "code", name="uq_commerce_discount_codes_code"),
+    )
+    with op.batch_alter_table("commerce_discount_codes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_commerce_discount_codes_org_id"), ["org_id"], unique=False)
 
     op.create_table(
         "commerce_markets",
@@ -822,6 +852,7 @@ def upgrade() -> None:
         sa.Column("duties_mode", sa.String(length=3), nullable=False),
         sa.Column("subtotal", sa.BigInteger(), nullable=False),
         sa.Column("discount", sa.BigInteger(), nullable=False),
+        sa.Column("discounts", sa.JSON(), nullable=False),
         sa.Column("shipping", sa.BigInteger(), nullable=False),
         sa.Column("duty", sa.BigInteger(), nullable=False),
         sa.Column("tax", sa.BigInteger(), nullable=False),
@@ -1512,6 +1543,7 @@ def upgrade() -> None:
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("unit_price", sa.BigInteger(), nullable=False),
         sa.Column("line_total", sa.BigInteger(), nullable=False),
+        sa.Column("discount", sa.BigInteger(), nullable=False),
         sa.Column("price_source", sa.String(length=10), nullable=False),
         sa.Column("fulfilled_quantity", sa.Integer(), nullable=False),
         sa.Column("returned_quantity", sa.Integer(), nullable=False),
@@ -2467,6 +2499,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_commerce_markets_org_id"))
 
     op.drop_table("commerce_markets")
+    with op.batch_alter_table("commerce_discount_codes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_commerce_discount_codes_org_id"))
+
+    op.drop_table("commerce_discount_codes")
     with op.batch_alter_table("commerce_carts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_commerce_carts_token_hash"))
         batch_op.drop_index(batch_op.f("ix_commerce_carts_org_id"))

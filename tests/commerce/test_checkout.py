@@ -34,15 +34,15 @@ def test_japan_buyer_checks_out_and_pays_from_a_wallet(
     s = tea_store(api_for, make_org)
     api = s["api"]
     cart = cart_with(api, "JP", [(s["oolong"]["id"], 3), (s["cup"]["id"], 1)])
-    assert cart["quote"]["total"] == 17353
+    assert cart["quote"]["total"] == 17540
     order = ok(check_out(api, cart))
-    assert (order["status"], order["currency"], order["total"]) == ("created", "JPY", 17353)
-    assert (order["subtotal"], order["shipping"], order["duty"], order["tax"]) == (12590, 2222, 963, 1578)
-    # JPY 17,353 × 0.2025 = TWD 3,513.9825 → 351398 minor units (half up)
-    assert (order["settlement_currency"], order["settlement_amount"]) == ("TWD", 351398)
+    assert (order["status"], order["currency"], order["total"]) == ("created", "JPY", 17540)
+    assert (order["subtotal"], order["shipping"], order["duty"], order["tax"]) == (12590, 2222, 1133, 1595)
+    # JPY 17,540 × 0.2025 = TWD 3,551.85 → 355185 minor units
+    assert (order["settlement_currency"], order["settlement_amount"]) == ("TWD", 355185)
     assert stock(db, s["cup"]["id"]) == (1, 1)
     intent = ok(api.get(f"/v1/payment_intents/{order['payment_intent']}"))
-    assert (intent["amount"], intent["status"]) == (351398, "requires_action")
+    assert (intent["amount"], intent["status"]) == (355185, "requires_action")
 
     buyer = api_for(make_org("Yamada", kind="consumer"))
     wallet = funded_wallet(buyer, 500000)

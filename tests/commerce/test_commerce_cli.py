@@ -33,7 +33,7 @@ def test_store_markets_prices_and_quote(
     assert "OOL-150          TWD       450.00 → JPY         2220" in prices.output
     quote = run("commerce", "quote", "--org", org, "--country", "JP", "--line", "OOL-150:3", "--line", "CUP-1:1")
     assert quote.exit_code == 0, quote.output
-    assert json.loads(quote.output)["total"] == 17353
+    assert json.loads(quote.output)["total"] == 17540
     bad = run(
         "commerce",
         "markets",
@@ -71,3 +71,34 @@ def test_orders_and_import_rates(db: Database, api_for: Callable[..., Any], make
     assert denied.exit_code == 1
     operator = make_org("Operator", kind="operator")
     assert run("commerce", "import-rates", "set", "JP", "--org", operator, "--vat-rate", "8").exit_code == 0
+
+
+def test_discount_codes_and_valuation(db: Database, api_for: Callable[..., Any], make_org: Callable[..., str]) -> None:
+    s = tea_store(api_for, make_org)
+    org = s["org"]
+    added = run(
+        "commerce",
+        "codes",
+        "add",
+        "yen500",
+        "--org",
+        org,
+        "--amount",
+        "JPY:500",
+        "--amount",
+        "USD:4.99",
+        "--usage-limit",
+        "3",
+    )
+    assert added.exit_code == 0, added.output
+    code = json.loads(added.output)
+    assert (code["code"], code["amounts_off"]) == ("YEN500", {"JPY": 500, "USD": 499})
+    too_precise = run("commerce", "codes", "add", "bad", "--org", org, "--amount", "JPY:5.5")
+    assert too_precise.exit_code == 1 and "JPY" in too_precise.output
+    run("commerce", "codes", "add", "tenpct", "--org", org, "--percent", "10")
+    listed = run("commerce", "codes", "list", "--org", org)
+    assert "YEN500" in listed.output and "used 0/3" in listed.output and "10%" in listed.output
+    assert run("commerce", "codes", "off", code["id"], "--org", org).exit_code == 0
+    assert "(off)" in run("commerce", "codes", "list", "--org", org).output
+    rates = run("commerce", "import-rates", "list").output
+    assert "US sales tax" in rates and " FOB " in rates and "BT " in rates

@@ -56,16 +56,16 @@ def test_paid_partially_fulfilled_fulfilled_delivered_returned(
     assert ok(api.post(f"/v1/commerce/orders/{oid}/deliver"))["status"] == "delivered"
     error(api.post(f"/v1/commerce/orders/{oid}/cancel", json={}), 400, "order_unexpected_state")
 
-    # one tea back: JPY 2220 of 17353 → TWD 351398 × 2220 / 17353 = 44955.4… → 44955
+    # one tea back: JPY 2220 of 17540 → TWD 355185 × 2220 / 17540 = 44955.0… → 44955
     back = ok(api.post(f"/v1/commerce/orders/{oid}/returns", json={"lines": {tea["id"]: 1}, "reason": "damaged"}))
     assert (back["amount"], back["refund_amount"], back["refund_status"]) == (2220, 44955, "succeeded")
     assert back["order"]["status"] == "delivered" and back["order"]["amount_refunded"] == 2220
     # the rest back: everything left is refunded (shipping, duty and tax included)
     last = ok(api.post(f"/v1/commerce/orders/{oid}/returns", json={"reason": "changed mind"}))
-    assert (last["amount"], last["refund_amount"], last["refund_status"]) == (17353 - 2220, 351398 - 44955, "succeeded")
-    assert last["order"]["status"] == "returned" and last["order"]["amount_refunded"] == 17353
+    assert (last["amount"], last["refund_amount"], last["refund_status"]) == (17540 - 2220, 355185 - 44955, "succeeded")
+    assert last["order"]["status"] == "returned" and last["order"]["amount_refunded"] == 17540
     intent = ok(api.get(f"/v1/payment_intents/{order['payment_intent']}"))
-    assert intent["amount_refunded"] == 351398
+    assert intent["amount_refunded"] == 355185
     with db.read_session() as session:  # restocked where the units left
         levels = {lv.variant_id: lv.on_hand for lv in session.scalars(select(StockLevel))}
     assert levels == {s["oolong"]["id"]: 10, s["cup"]["id"]: 1}
@@ -89,8 +89,8 @@ def test_cancel_paid_order_refunds_in_full_and_restocks(
     s = tea_store(api_for, make_org)
     order = paid_order(api_for, make_org, db, s)
     canceled = ok(s["api"].post(f"/v1/commerce/orders/{order['id']}/cancel", json={"reason": "out of season"}))
-    assert (canceled["status"], canceled["amount_refunded"]) == ("canceled", 17353)
-    assert ok(s["api"].get(f"/v1/payment_intents/{order['payment_intent']}"))["amount_refunded"] == 351398
+    assert (canceled["status"], canceled["amount_refunded"]) == ("canceled", 17540)
+    assert ok(s["api"].get(f"/v1/payment_intents/{order['payment_intent']}"))["amount_refunded"] == 355185
     assert ok(order["buyer"].get(f"/v1/wallets/{order['wallet']['id']}"))["available"] == 500000
     with db.read_session() as session:
         levels = {lv.variant_id: (lv.on_hand, lv.reserved) for lv in session.scalars(select(StockLevel))}
@@ -122,6 +122,6 @@ def test_packing_slip_and_commercial_invoice(
         ("090230", "TW", "2220"),
         ("691200", "TW", "5930"),
     ]
-    assert (ci["goods_value"], ci["duty"], ci["tax"], ci["total_weight_grams"]) == ("12590", "963", "1578", 1000)
+    assert (ci["goods_value"], ci["duty"], ci["tax"], ci["total_weight_grams"]) == ("12590", "1133", "1595", 1000)
     other = api_for(make_org("Other shop"))
     error(other.get(f"/v1/commerce/orders/{order['id']}/commercial_invoice"), 404, "resource_missing")

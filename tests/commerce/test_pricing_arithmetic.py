@@ -95,19 +95,28 @@ def test_bulk_repricing_matches_one_by_one() -> None:
 
 
 JP = CountryRates(
-    "JP", "consumption tax", Decimal(10), 10000, Decimal(5), 10000, "JPY", {"09": Decimal(10), "85": Decimal(0)}
+    "JP",
+    "consumption tax",
+    Decimal(10),
+    10000,
+    Decimal(5),
+    10000,
+    "JPY",
+    {"09": Decimal(10), "85": Decimal(0)},
+    "CIF",
+    "customs_value",
 )
 KR = CountryRates("KR", "VAT", Decimal(10), 15000, Decimal(8), 15000, "USD", {})
 GB = CountryRates("GB", "VAT", Decimal(20), 0, Decimal(4), 13500, "GBP", {"09": Decimal(0)})
 
 
 def test_japan_at_and_over_the_de_minimis() -> None:
-    at = import_charges(JP, [DutiableLine("090230", 10000)], 1500, "JPY", Decimal(1))
+    at = import_charges(JP, [DutiableLine("090230", 8500)], 1500, "JPY", Decimal(1))  # CIF 10,000
     assert (at.duty, at.tax, at.duty_exempt, at.tax_exempt) == (0, 0, True, True)
     over = import_charges(JP, [DutiableLine("090230", 6001), DutiableLine("691200", 4000)], 1500, "JPY", Decimal(1))
-    # duty: tea 10 % of 6001 = 600.1 → 600; ceramics default 5 % of 4000 = 200
-    # tax: 10 % of (10001 + 1500 + 800) = 1230.1 → 1230
-    assert (over.duty, over.tax, over.duty_exempt, over.tax_exempt) == (800, 1230, False, False)
+    # freight 1500 shared 6001:4000 → 900 / 600; duty: tea 10 % of 6901 = 690.1 → 690; ceramics 5 % of 4600 = 230
+    # tax: 10 % of (10001 + 1500 + 920) = 1242.1 → 1242
+    assert (over.duty, over.tax, over.duty_exempt, over.tax_exempt) == (920, 1242, False, False)
 
 
 def test_korea_threshold_in_usd_compared_after_conversion() -> None:
@@ -115,15 +124,17 @@ def test_korea_threshold_in_usd_compared_after_conversion() -> None:
     under = import_charges(KR, [DutiableLine("691200", 203000)], 0, "KRW", krw_usd)  # USD 149.82
     assert (under.duty, under.tax) == (0, 0)
     over = import_charges(KR, [DutiableLine("691200", 204000)], 10000, "KRW", krw_usd)  # USD 150.55
-    # duty 8 % of 204000 = 16320; VAT 10 % of (204000 + 10000 + 16320) = 23032
-    assert (over.duty, over.tax) == (16320, 23032)
+    # CIF: duty 8 % of (204000 + 10000) = 17120; VAT 10 % of (204000 + 10000 + 17120) = 23112
+    assert (over.duty, over.tax) == (17120, 23112)
 
 
 def test_uk_vat_always_due_duty_only_over_135() -> None:
     small = import_charges(GB, [DutiableLine("691200", 13500)], 800, "GBP", Decimal(1))
     assert (small.duty, small.tax) == (0, 2860)  # VAT 20 % of 143.00
     big = import_charges(GB, [DutiableLine("691200", 13501)], 800, "GBP", Decimal(1))
-    assert (big.duty, big.tax) == (540, 2968)  # duty 4 % of 135.01 = 5.4004 → 5.40; VAT 20 % of 148.41 = 29.682 → 29.68
+    # the relief looks at the goods (135.01 > 135); duty is on CIF: 4 % of 143.01 = 5.7204 → 5.72;
+    # VAT 20 % of (135.01 + 8.00 + 5.72) = 29.746 → 29.75
+    assert (big.duty, big.tax) == (572, 2975)
 
 
 def test_longest_hs_prefix_wins() -> None:

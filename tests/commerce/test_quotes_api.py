@@ -25,27 +25,32 @@ def test_japan_basket_over_the_de_minimis(api_for: Callable[..., Any], make_org:
     assert q["subtotal"] == 3 * 2220 + 5930 == 12590
     # 1000 g → EMS TWD 450 → JPY 2222.22 → 2222 (the rate only, to the minor unit)
     assert q["shipping"] == 2222
-    # over JPY 10,000: tea 10 % of 6660 = 666, cup 5 % of 5930 = 296.5 → 297
-    assert q["duty"] == 963
-    assert q["tax"] == 1578  # 10 % of (12590 + 2222 + 963) = 1577.5 → 1578
-    assert q["total"] == 12590 + 2222 + 963 + 1578
+    # Japan assesses duty on CIF: the freight is shared by value, 6660:5930 of 2222 → 1175.4 / 1046.6
+    # → 1175 / 1047 (largest remainder); tea 10 % of 7835 = 783.5 → 784, cup 5 % of 6977 = 348.85 → 349
+    assert (q["valuation"], q["customs_value"]) == ("CIF", 12590 + 2222)
+    assert q["duty"] == 784 + 349 == 1133
+    assert q["tax"] == 1595  # 10 % of (12590 + 2222 + 1133) = 1594.5 → 1595
+    assert q["total"] == 12590 + 2222 + 1133 + 1595 == 17540
     assert q["pricing"]["rate"] == "4.938271604938271604938271605"
 
 
-def test_japan_basket_at_the_threshold_is_exempt(api_for: Callable[..., Any], make_org: Callable[..., str]) -> None:
+def test_japan_threshold_is_on_the_cif_value(api_for: Callable[..., Any], make_org: Callable[..., str]) -> None:
+    """Japan compares its JPY 10,000 with the customs (CIF) value: goods + the freight paid."""
     s = tea_store(api_for, make_org)
-    ok(
-        s["api"].post(
-            f"/v1/commerce/markets/{s['jp']['id']}/prices", json={"variant": s["oolong"]["id"], "amount": "2500"}
-        )
-    )
-    q = ok(
-        s["api"].post(
-            "/v1/commerce/quotes", json={"country": "jp", "lines": [{"variant": s["oolong"]["id"], "quantity": 4}]}
-        )
-    )
-    assert (q["subtotal"], q["duty"], q["tax"], q["duty_exempt"]) == (10000, 0, 0, True)
-    assert q["lines"][0]["price_source"] == "fixed"
+    api, tea = s["api"], s["oolong"]["id"]
+
+    def quote_at(price: int) -> dict[str, Any]:
+        ok(api.post(f"/v1/commerce/markets/{s['jp']['id']}/prices", json={"variant": tea, "amount": str(price)}))
+        return ok(api.post("/v1/commerce/quotes", json={"country": "jp", "lines": [{"variant": tea, "quantity": 1}]}))
+
+    freight = quote_at(5000)["shipping"]
+    at = quote_at(10000 - freight)  # goods + freight = 10,000: at the threshold, exempt
+    assert (at["customs_value"], at["duty"], at["tax"], at["duty_exempt"]) == (10000, 0, 0, True)
+    assert at["lines"][0]["price_source"] == "fixed"
+    over = quote_at(10001 - freight)  # one yen more: duty on the whole CIF value (tea 10 %)
+    assert (over["customs_value"], over["duty_exempt"]) == (10001, False)
+    assert over["duty"] == 1000  # 10 % of 10,001 = 1000.1 → 1000
+    assert over["tax"] == 1100  # 10 % of (10,001 + 1000) = 1100.1 → 1100
 
 
 def test_us_in_the_western_cluster_with_charm_prices(api_for: Callable[..., Any], make_org: Callable[..., str]) -> None:

@@ -11,7 +11,7 @@ import pytest
 from argon2 import PasswordHasher
 from test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, server  # noqa: F401  (server is a fixture)
 
-from digiplus.commerce.service import catalogue, markets, shipping, stores
+from digiplus.commerce.service import catalogue, discounts, markets, shipping, stores
 from digiplus.core.context import Caller
 from digiplus.core.db import Database
 from digiplus.identity import service as identity
@@ -71,6 +71,7 @@ def tea_shop(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
             s, mc, tea.id, {"sku": "OOL-150", "title": "150 g", "price": "450", "weight_grams": 200}
         )
         catalogue.set_stock(s, mc, variant.id, "Chiayi", 5)
+        discounts.create_code(s, mc, {"code": "SAKURA", "kind": "fixed", "amounts_off": {"JPY": "500"}})
         wallet = wallets.create_wallet(s, cc, "JPY")
         own = banks.create_bank_account(
             s, cc, bank_code="812", account_number="000123456789", holder_name="Hanako", currency_code="JPY"
@@ -112,6 +113,10 @@ def test_buyer_in_japan_checks_out_in_jpy_and_the_merchant_ships(server: str, te
         buyer.get_by_label("数量").fill("2")
         buyer.get_by_role("button", name="カートに入れる").click()
         expect(buyer.locator("#total")).to_have_text("JPY 6,662")  # 4,440 + EMS ¥2,222; under ¥10,000: no duty
+        buyer.get_by_label("割引コード").fill("sakura")
+        buyer.locator("#apply-code").click()
+        expect(buyer.locator("tr.discount-line")).to_contain_text("SAKURA")
+        expect(buyer.locator("#total")).to_have_text("JPY 6,162")  # ¥500 off the items
         _shot(buyer, "cart-ja")
         buyer.get_by_role("link", name="レジに進む").click()
         buyer.get_by_label("メールアドレス").fill(BUYER)

@@ -13,6 +13,7 @@ from digiplus.commerce.models import Order
 from digiplus.commerce.service import (
     baskets,
     catalogue,
+    discounts,
     documents,
     import_rates,
     markets,
@@ -32,9 +33,11 @@ commerce_app = typer.Typer(
 markets_app = typer.Typer(help="A store's markets.", no_args_is_help=True)
 orders_app = typer.Typer(help="A store's orders.", no_args_is_help=True)
 rates_app = typer.Typer(help="The platform's import duty and VAT/GST table.", no_args_is_help=True)
+codes_app = typer.Typer(help="A store's discount codes.", no_args_is_help=True)
 commerce_app.add_typer(markets_app, name="markets")
 commerce_app.add_typer(orders_app, name="orders")
 commerce_app.add_typer(rates_app, name="import-rates")
+commerce_app.add_typer(codes_app, name="codes")
 
 _ORG = typer.Option(..., "--org", help="The merchant organisation (org_…).")
 _MODE = typer.Option("test", "--mode", help="test or live.")
@@ -247,7 +250,7 @@ def rates_list(mode: str = _MODE) -> None:
     for r in _run(False, lambda s: [import_rates.rate_data(x) for x in import_rates.list_rates(s, live)]):
         typer.echo(
             f"{r['country']} {r['tax_name']:16} vat {r['vat_rate']:>5}% ≤{r['vat_de_minimis']} duty {r['duty_rate']:>5}% "
-            f"≤{r['duty_de_minimis']} {r['threshold_currency']} (as of {r['as_of']})"
+            f"≤{r['duty_de_minimis']} {r['threshold_currency']} {r['valuation']} (as of {r['as_of']})"
         )
 
 
@@ -260,6 +263,8 @@ def rates_set(
     duty_rate: str | None = typer.Option(None),
     vat_de_minimis: int | None = typer.Option(None),
     duty_de_minimis: int | None = typer.Option(None),
+    valuation: str | None = typer.Option(None, help="CIF or FOB: the base duty is assessed on."),
+    de_minimis_on: str | None = typer.Option(None, help="goods or customs_value."),
     source: str | None = typer.Option(None, help="Where the new figures come from."),
 ) -> None:
     """Change a country's rates (operator organisations only)."""
@@ -269,9 +274,66 @@ def rates_set(
         "duty_rate": duty_rate,
         "vat_de_minimis": vat_de_minimis,
         "duty_de_minimis": duty_de_minimis,
+        "valuation": valuation,
+        "de_minimis_on": de_minimis_on,
         "source": source,
     }
     _echo(_run(True, lambda s: import_rates.rate_data(import_rates.save_rate(s, caller, country, fields))))
+
+
+@codes_app.command("list")
+def codes_list(org: str = _ORG, mode: str = _MODE) -> None:
+    """Each code: what it takes off, its minimum, window and uses."""
+    caller = _caller(org, mode)
+    for c in _run(False, lambda s: [discounts.code_data(x) for x in discounts.codes_of(s, caller)]):
+        off = (
+            f"{c['percent_off']}%"
+            if c["kind"] == "percent"
+            else ", ".join(f"{cur} {format_minor(amount, cur)}" for cur, amount in c["amounts_off"].items())
+        )
+        limit = f"/{c['usage_limit']}" if c["usage_limit"] else ""
+        state = "" if c["active"] else " (off)"
+        typer.echo(f"{c['code']:16} {off:>14}  used {c['times_used']}{limit}{state}  {c['id']}")
+
+
+@codes_app.command("add")
+def codes_add(
+    code: str,
+    org: str = _ORG,
+    mode: str = _MODE,
+    percent: str | None = typer.Option(None, help="Percent off the items (e.g. 10 or 12.5)."),
+    amount: list[str] | None = typer.Option(None, "--amount", help="CUR:AMOUNT off, major units (repeat): JPY:500."),
+    minimum: list[str] | None = typer.Option(None, "--minimum", help="CUR:AMOUNT minimum items (repeat)."),
+    starts_at: int | None = typer.Option(None, help="Unix seconds."),
+    ends_at: int | None = typer.Option(None, help="Unix seconds (exclusive)."),
+    usage_limit: int | None = typer.Option(None, help="How many orders may use it."),
+) -> None:
+    """Add a code: --percent, or --amount per currency."""
+    caller = _caller(org, mode)
+
+    def pairs(values: list[str] | None) -> dict[str, str] | None:
+        if not values:
+            return None
+        return {cur.strip().upper(): value.strip() for cur, _, value in (v.partition(":") for v in values)}
+
+    fields: dict[str, Any] = {
+        "code": code,
+        "kind": "percent" if percent is not None else "fixed",
+        "percent_off": percent,
+        "amounts_off": pairs(amount),
+        "min_subtotal": pairs(minimum),
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "usage_limit": usage_limit,
+    }
+    _echo(_run(True, lambda s: discounts.code_data(discounts.create_code(s, caller, fields))))
+
+
+@codes_app.command("off")
+def codes_off(code_id: str, org: str = _ORG, mode: str = _MODE) -> None:
+    """Turn a code off (it stays on the orders that used it)."""
+    caller = _caller(org, mode)
+    _echo(_run(True, lambda s: discounts.code_data(discounts.update_code(s, caller, code_id, {"active": False}))))
 
 
 COMMANDS = {"commerce": commerce_app}

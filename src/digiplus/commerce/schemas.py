@@ -60,6 +60,12 @@ class ImportRateSave(StrictInput):
     duty_de_minimis: int | None = Field(default=None, ge=0, le=10**15)
     threshold_currency: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$")
     duty_by_hs: dict[str, str] | None = Field(default=None, max_length=200)
+    valuation: Literal["CIF", "FOB"] | None = Field(
+        default=None, description="CIF: duty on goods + freight + insurance; FOB: on the goods alone"
+    )
+    de_minimis_on: Literal["goods", "customs_value"] | None = Field(
+        default=None, description="what the de minimis is compared with: the goods' value or the customs value"
+    )
     note: str | None = Field(default=None, max_length=300)
     source: str | None = Field(default=None, max_length=1000)
 
@@ -122,6 +128,7 @@ class QuoteRequest(StrictInput):
     country: str = Country
     lines: list[LineInput] = Field(min_length=1, max_length=100)
     shipping_option: str | None = Field(default=None, max_length=100)
+    discount_code: str | None = Field(default=None, max_length=40, examples=["SPRING10"])
     language: Lang | None = None
 
 
@@ -183,3 +190,35 @@ class ReturnCreate(StrictInput):
     lines: dict[str, int] | None = Field(default=None, description="order line id → units; omitted: everything shipped")
     reason: str | None = Field(default=None, max_length=200)
     restock: bool = True
+
+
+MajorAmounts = Field(
+    default=None,
+    max_length=40,
+    description='currency → amount in major units ("500" JPY, "4.99" USD); more decimals than the currency has is refused',
+    examples=[{"JPY": "500", "USD": "4.99"}],
+)
+
+
+class DiscountCodeFields(StrictInput):
+    percent_off: str | None = Field(default=None, max_length=12, description="percent code: 0 < p ≤ 100, 2 decimals")
+    amounts_off: dict[str, str] | None = MajorAmounts
+    min_subtotal: dict[str, str] | None = MajorAmounts
+    starts_at: int | None = Field(default=None, ge=0, description="Unix seconds; none: valid now")
+    ends_at: int | None = Field(default=None, ge=0, description="Unix seconds, exclusive; none: no end")
+    usage_limit: int | None = Field(default=None, ge=1, le=10**9, description="none: unlimited")
+    active: bool | None = None
+
+
+class DiscountCodeCreate(DiscountCodeFields):
+    code: str = Field(min_length=3, max_length=40, examples=["SPRING10"])
+    kind: Literal["percent", "fixed"]
+
+
+class CartDiscountSet(StrictInput):
+    code: str | None = Field(max_length=40, description="null removes the code")
+
+
+class CartLoyaltySet(StrictInput):
+    member: str | None = Field(max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="the buyer's loyalty member id")
+    reward: str | None = Field(max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="null stops using a reward")

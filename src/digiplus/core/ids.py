@@ -66,6 +66,7 @@ PREFIXES = {
     "order": "ord",
     "fulfillment": "ful",
     "order_return": "oret",
+    "discount_code": "dsc",
     "loyalty_programme": "lp",
     "loyalty_campaign": "lpc",
     "loyalty_reward": "lpr",

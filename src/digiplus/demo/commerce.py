@@ -18,7 +18,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digiplus.commerce.models import Cart, Store
-from digiplus.commerce.service import baskets, carts, catalogue, checkout, markets, orders, shipping, stores
+from digiplus.commerce.service import (
+    baskets,
+    carts,
+    catalogue,
+    checkout,
+    discounts,
+    markets,
+    orders,
+    shipping,
+    stores,
+)
 from digiplus.core.context import Caller
 from digiplus.identity import service as identity
 from digiplus.identity.models import Organization, User
@@ -296,6 +306,12 @@ def _open_store(session: Session, brand: Brand) -> Store:
                 session, who, product.id, {"sku": sku, "title": title, "price": price, "weight_grams": grams}
             )
             catalogue.set_stock(session, who, variant.id, "Taipei warehouse", stock)
+    # a welcome code every demo shop shares (docs/commerce.md, "Discounts")
+    discounts.create_code(
+        session,
+        who,
+        {"code": "WELCOME10", "kind": "percent", "percent_off": "10", "usage_limit": 500},
+    )
     return store
 
 

@@ -155,4 +155,4 @@ class LoyaltyRedemption(OrgOwned, Base):
     payment_intent_id: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(10))
     transfer_id: Mapped[str | None] = mapped_column(String(64))
-    redeemed_via: Mapped[str] = mapped_column(String(10))  # counter | wallet
+    redeemed_via: Mapped[str] = mapped_column(String(10))  # counter | wallet | online (a shop checkout)

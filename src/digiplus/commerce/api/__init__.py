@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from digiplus.commerce.api import catalogue, orders, setup
+from digiplus.commerce.api import catalogue, discounts, orders, setup
 
 router = APIRouter()
 router.include_router(setup.router)
 router.include_router(catalogue.router)
 router.include_router(orders.router)
+router.include_router(discounts.router)

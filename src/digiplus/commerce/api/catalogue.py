@@ -12,9 +12,11 @@ from digiplus.commerce.schemas import List, ProductSave, Public, StockSet, Varia
 from digiplus.commerce.service import catalogue, images
 from digiplus.core.api.auth import ApiCaller
 from digiplus.core.api.deps import SessionDep
+from digiplus.core.api.middleware import allow_large_bodies_matching
 from digiplus.core.api.pagination import ListParamsDep, paginate
 from digiplus.core.api.responses import ERROR_RESPONSES
 
+allow_large_bodies_matching(images.UPLOAD_ROUTES[0], lambda: images.UPLOAD_BODY_BYTES)  # a photo: up to 5 MB
 router = APIRouter(prefix="/v1/commerce", tags=["commerce"], responses=ERROR_RESPONSES)
 ObjectId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_]+$")]
 

@@ -8,10 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from digiplus.commerce.api.deps import Writer
-from digiplus.commerce.models import Cart, Order
+from digiplus.commerce.models import Cart, Order, Store
 from digiplus.commerce.schemas import (
     CartCreate,
+    CartDiscountSet,
     CartLineSet,
+    CartLoyaltySet,
     CheckoutRequest,
     FulfillmentCreate,
     List,
@@ -52,7 +54,7 @@ def get_cart(
     data = carts.cart_data(cart)
     if cart.lines:
         store = stores.get_store(session, caller)
-        priced = baskets.price_basket(session, store, cart.country, dict(cart.lines), shipping_option=shipping_option)
+        priced = carts.quote_cart(session, store, cart, shipping_option=shipping_option)
         data["quote"] = baskets.quote_data(priced, cart.language)
     return data
 
@@ -62,6 +64,35 @@ def set_line(cart_id: ObjectId, body: CartLineSet, session: SessionDep, caller: 
     cart = get_owned(session, Cart, cart_id, caller, for_update=True)
     store = stores.get_store(session, caller)
     return carts.cart_data(carts.set_line(session, store, cart, body.variant, body.quantity))
+
+
+@router.post(
+    "/carts/{cart_id}/discount_code",
+    response_model=Public,
+    summary="Apply a discount code to a cart (checked against the basket now), or remove it (null)",
+)
+def set_discount_code(cart_id: ObjectId, body: CartDiscountSet, session: SessionDep, caller: Writer) -> dict[str, Any]:
+    cart = get_owned(session, Cart, cart_id, caller, for_update=True)
+    store = stores.get_store(session, caller)
+    return _with_quote(session, store, carts.set_discount_code(session, store, cart, body.code))
+
+
+@router.post(
+    "/carts/{cart_id}/loyalty",
+    response_model=Public,
+    summary="Use a loyalty member's reward on a cart (points reserved at checkout), or stop (reward null)",
+)
+def set_loyalty(cart_id: ObjectId, body: CartLoyaltySet, session: SessionDep, caller: Writer) -> dict[str, Any]:
+    cart = get_owned(session, Cart, cart_id, caller, for_update=True)
+    store = stores.get_store(session, caller)
+    return _with_quote(session, store, carts.set_loyalty_reward(session, store, cart, body.member, body.reward))
+
+
+def _with_quote(session: SessionDep, store: Store, cart: Cart) -> dict[str, Any]:
+    data = carts.cart_data(cart)
+    if cart.lines:
+        data["quote"] = baskets.quote_data(carts.quote_cart(session, store, cart), cart.language)
+    return data
 
 
 @router.post(

@@ -119,6 +119,11 @@ def save_import_rate(country: CountryCode, body: ImportRateSave, session: Sessio
 def quote(body: QuoteRequest, session: SessionDep, caller: ApiCaller) -> dict[str, Any]:
     store = stores.get_store(session, caller)
     priced = baskets.price_basket(
-        session, store, body.country, as_lines(body.lines), shipping_option=body.shipping_option
+        session,
+        store,
+        body.country,
+        as_lines(body.lines),
+        shipping_option=body.shipping_option,
+        discount_code=body.discount_code,
     )
     return baskets.quote_data(priced, body.language)

@@ -24,6 +24,9 @@ class Cart(OrgOwned, Base):
     language: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(12), default="open")  # open | ordered
     lines: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # variant id → quantity
+    discount_code: Mapped[str | None] = mapped_column(String(40))  # as the buyer typed it (upper case)
+    loyalty_member: Mapped[str | None] = mapped_column(String(40))  # the buyer's membership of the shop's programme
+    loyalty_reward: Mapped[str | None] = mapped_column(String(40))  # a reward that member chose to use
 
 
 class Order(OrgOwned, Base):
@@ -47,7 +50,9 @@ class Order(OrgOwned, Base):
     address: Mapped[dict[str, str]] = mapped_column(JSON)
     duties_mode: Mapped[str] = mapped_column(String(3))
     subtotal: Mapped[int] = mapped_column(BigInteger)
-    discount: Mapped[int] = mapped_column(BigInteger, default=0)
+    discount: Mapped[int] = mapped_column(BigInteger, default=0)  # Σ discounts (code + loyalty), off the items
+    # [{"kind": "code"|"loyalty", "amount", "code"?, "discount_code"?, "reward"?, "points"?, "redemption"?}]
+    discounts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     shipping: Mapped[int] = mapped_column(BigInteger)
     duty: Mapped[int] = mapped_column(BigInteger)
     tax: Mapped[int] = mapped_column(BigInteger)
@@ -78,6 +83,7 @@ class OrderLine(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[int] = mapped_column(BigInteger)
     line_total: Mapped[int] = mapped_column(BigInteger)
+    discount: Mapped[int] = mapped_column(BigInteger, default=0)  # its share of the order's discount
     price_source: Mapped[str] = mapped_column(String(10))  # fixed | converted
     fulfilled_quantity: Mapped[int] = mapped_column(Integer, default=0)
     returned_quantity: Mapped[int] = mapped_column(Integer, default=0)

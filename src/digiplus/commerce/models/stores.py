@@ -92,8 +92,33 @@ class ImportRate(Base):
     duty_de_minimis: Mapped[int] = mapped_column(BigInteger)
     threshold_currency: Mapped[str] = mapped_column(String(3))
     duty_by_hs: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    valuation: Mapped[str] = mapped_column(String(3), default="CIF")  # CIF | FOB: what duty is assessed on
+    de_minimis_on: Mapped[str] = mapped_column(String(14), default="goods")  # goods | customs_value
     note: Mapped[str | None] = mapped_column(String(300))
     source: Mapped[str] = mapped_column(String(1000))
     as_of: Mapped[str] = mapped_column(String(10))
     updated: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(40))
+
+
+class DiscountCode(OrgOwned, Base):
+    """A merchant's code for its own shop: a percentage, or a fixed amount per market currency;
+    an optional minimum basket (per currency), validity window and usage limit.
+
+    ``times_used`` only moves by one conditional ``UPDATE`` at checkout (``times_used < usage_limit``),
+    so the last use cannot be taken twice."""
+
+    __tablename__ = "commerce_discount_codes"
+    __object_name__ = "discount_code"
+    __table_args__ = (UniqueConstraint("org_id", "livemode", "code", name="uq_commerce_discount_codes_code"),)
+
+    code: Mapped[str] = mapped_column(String(40))  # upper case
+    kind: Mapped[str] = mapped_column(String(10))  # percent | fixed
+    percent_off: Mapped[str | None] = mapped_column(String(12))  # "10", "12.5"
+    amounts_off: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # currency → minor units (fixed)
+    min_subtotal: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # currency → minor units
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]  # exclusive
+    usage_limit: Mapped[int | None] = mapped_column(Integer)
+    times_used: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(default=True)

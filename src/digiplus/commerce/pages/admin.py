@@ -4,17 +4,20 @@ as the API, in a savepoint so a refused form writes nothing."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
-from fastapi import Form, Path
+from fastapi import File, Form, Path, UploadFile
 from starlette.responses import Response
 
 from digiplus.commerce.models import Order
-from digiplus.commerce.service import catalogue, documents, markets, orders, shipping, stores
+from digiplus.commerce.service import catalogue, discounts, documents, images, markets, orders, shipping, stores
 from digiplus.commerce.service.clusters import CLUSTER_NAMES
 from digiplus.core.api.deps import SessionDep
+from digiplus.core.api.middleware import allow_large_bodies_matching
 from digiplus.core.context import Caller
-from digiplus.core.errors import DigiplusError, NotFound
+from digiplus.core.errors import DigiplusError, NotFound, ValidationFailed
 from digiplus.core.money import display_amount
 from digiplus.core.permissions import require
 from digiplus.web.deps import CallerDep, CsrfDep, PageDep
@@ -22,11 +25,15 @@ from digiplus.web.errors import page_router
 from digiplus.web.i18n import N_
 from digiplus.web.shell import NavItem, PageContext, page_response, redirect
 
+allow_large_bodies_matching(images.UPLOAD_ROUTES[1], lambda: images.UPLOAD_BODY_BYTES)  # the photo form
 router = page_router()
 NAV = (
     NavItem(N_("Online store"), "/commerce", "commerce", permission="commerce.read", order=37, org_kinds=("merchant",)),
 )
 OrderId = Annotated[str, Path(pattern=r"^ord_[0-9A-Z]{26}$")]
+ProductId = Annotated[str, Path(pattern=r"^prod_[0-9A-Z]{26}$")]
+CodeId = Annotated[str, Path(pattern=r"^dsc_[0-9A-Z]{26}$")]
+TAIPEI = ZoneInfo("Asia/Taipei")
 
 
 def _writer(page: PageContext, caller: Caller) -> Caller:
@@ -65,7 +72,10 @@ def dashboard(session: SessionDep, page: PageDep, caller: CallerDep) -> Response
         "products": [],
         "orders": [],
         "zones": [],
+        "codes": [],
+        "currencies": [],
     }
+    context["day"] = lambda ts: datetime.fromtimestamp(ts, TAIPEI).date().isoformat() if ts else "—"
     if store is not None:
         context["markets"] = markets.markets_of(session, caller.org_id, caller.livemode)
         context["products"] = [
@@ -73,6 +83,8 @@ def dashboard(session: SessionDep, page: PageDep, caller: CallerDep) -> Response
         ]
         context["orders"] = list(session.scalars(orders.orders_query(caller).order_by(Order.id.desc()).limit(20)))
         context["zones"] = shipping.zones_of(session, caller)
+        context["codes"] = [discounts.code_data(c) for c in discounts.codes_of(session, caller)]
+        context["currencies"] = sorted({store.base_currency, *(m.currency for m in context["markets"])})
     context["money"] = lambda minor, cur: display_amount(minor, cur, locale=page.locale)
     return page_response(page, "commerce/admin.html", context)
 
@@ -200,3 +212,94 @@ def order_action(
         "return": lambda: orders.create_return(session, caller, order_id, lines=None, reason=None, restock=True),
     }
     return _done(session, page, calls[action], back, N_("Saved."))
+
+
+@router.post("/commerce/products/{product_id}/images")
+def upload_product_image(
+    product_id: ProductId,
+    session: SessionDep,
+    page: PageDep,
+    caller: CallerDep,
+    _csrf: CsrfDep,
+    file: Annotated[UploadFile, File()],
+    alt: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """A product photo from the merchant's computer (PNG, JPEG or WebP, up to 5 MB, checked by content)."""
+    _writer(page, caller)
+    return _done(
+        session,
+        page,
+        lambda: images.upload_image(session, caller, product_id, file.file, alt),
+        "/commerce",
+        N_("Photo added."),
+    )
+
+
+def _day_start(value: str, param: str, *, next_day: bool = False) -> int | None:
+    """A date typed in the form, as the start of that day (or of the next one) in Taiwan, in Unix seconds."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(f"{param} is a date (YYYY-MM-DD)", param=param) from None
+    return int(datetime.combine(day + timedelta(days=1 if next_day else 0), time(), TAIPEI).timestamp())
+
+
+@router.post("/commerce/discount_codes")
+def add_discount_code(
+    session: SessionDep,
+    page: PageDep,
+    caller: CallerDep,
+    _csrf: CsrfDep,
+    code: Annotated[str, Form(max_length=40)],
+    kind: Annotated[str, Form(pattern="^(percent|fixed)$")],
+    value: Annotated[str, Form(max_length=30)],
+    currency: Annotated[str, Form(max_length=3)] = "",
+    min_subtotal: Annotated[str, Form(max_length=30)] = "",
+    starts_on: Annotated[str, Form(max_length=10)] = "",
+    ends_on: Annotated[str, Form(max_length=10)] = "",
+    usage_limit: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """A code from the form: the value is a percentage or an amount in ``currency``; the minimum is in
+    ``currency`` too; the window runs from the start of ``starts_on`` to the end of ``ends_on`` (Taiwan)."""
+    _writer(page, caller)
+
+    def make() -> None:
+        fields: dict[str, Any] = {"code": code, "kind": kind}
+        if kind == "percent":
+            fields["percent_off"] = value
+        else:
+            fields["amounts_off"] = {currency: value}
+        if min_subtotal.strip():
+            if not currency:
+                raise ValidationFailed("a minimum needs its currency", param="currency")
+            fields["min_subtotal"] = {currency: min_subtotal.strip()}
+        fields["starts_at"] = _day_start(starts_on, "starts_on")
+        fields["ends_at"] = _day_start(ends_on, "ends_on", next_day=True)
+        if usage_limit.strip():
+            if not usage_limit.strip().isdigit():
+                raise ValidationFailed("usage_limit is a whole number", param="usage_limit")
+            fields["usage_limit"] = int(usage_limit)
+        discounts.create_code(session, caller, fields)
+
+    return _done(session, page, make, "/commerce", N_("Saved."))
+
+
+@router.post("/commerce/discount_codes/{code_id}/active")
+def set_discount_code_active(
+    code_id: CodeId,
+    session: SessionDep,
+    page: PageDep,
+    caller: CallerDep,
+    _csrf: CsrfDep,
+    active: Annotated[bool, Form()],
+) -> Response:
+    _writer(page, caller)
+    return _done(
+        session,
+        page,
+        lambda: discounts.update_code(session, caller, code_id, {"active": active}),
+        "/commerce",
+        N_("Saved."),
+    )

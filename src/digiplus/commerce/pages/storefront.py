@@ -11,10 +11,10 @@ from typing import Annotated, Any
 from fastapi import Form, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from digiplus import payments
+from digiplus import loyalty, payments
 from digiplus.commerce.models import Cart, Order
 from digiplus.commerce.service import baskets, carts, checkout, images, storefront
-from digiplus.commerce.service.shop_text import t
+from digiplus.commerce.service.shop_text import TEXT, t
 from digiplus.core.api.deps import SessionDep
 from digiplus.core.context import Caller
 from digiplus.core.errors import DigiplusError
@@ -176,9 +176,22 @@ def _quote(session: Any, shop: storefront.Shop, cart: Cart | None) -> tuple[Any,
     if cart is None or not cart.lines:
         return None, None
     try:
-        return baskets.price_basket(session, shop.store, shop.country, dict(cart.lines)), None
+        return carts.quote_cart(session, shop.store, cart, country=shop.country), None
     except DigiplusError as exc:
         return None, exc.message
+
+
+def _member_offers(session: Any, shop: storefront.Shop, page: PageContext | None) -> loyalty.MemberOffers | None:
+    """The signed-in consumer's membership of the shop's programme (cart page only: not the product page)."""
+    if page is None or page.caller is None or page.org is None or page.org.kind != "consumer":
+        return None
+    if page.caller.livemode != shop.store.livemode:
+        return None
+    return loyalty.offers_for_consumer(session, shop.store.org_id, page.caller.org_id, shop.store.livemode)
+
+
+def _problem_text(code: str | None, lang: str) -> str | None:
+    return t(code, lang) if code in TEXT else code
 
 
 @router.get("/shop/{slug}/cart")
@@ -200,10 +213,58 @@ def cart_page(
         "commerce/shop_cart.html",
         {
             "quote": quote,
-            "problem": problem or error,
+            "problem": problem or _problem_text(error, shop.language),
             "view": baskets.quote_data(quote, shop.language) if quote else None,
+            "cart": cart,
+            "offers": _member_offers(session, shop, page) if quote else None,
         },
     )
+
+
+@router.post("/shop/{slug}/cart/discount")
+def apply_discount_code(
+    slug: Slug,
+    request: Request,
+    session: SessionDep,
+    _csrf: CsrfDep,
+    code: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    """Put a code on the cart (checked now against the basket), or take it off (an empty code)."""
+    shop = _shop(session, request, slug, None, None)
+    cart = _cart(session, request, shop, lock=True)
+    target = f"/shop/{slug}/cart"
+    if cart is not None:
+        try:
+            with session.begin_nested():
+                carts.set_discount_code(session, shop.store, cart, code or None)
+        except DigiplusError as exc:
+            target += f"?error={exc.code}"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/shop/{slug}/cart/loyalty")
+def use_loyalty_reward(
+    slug: Slug,
+    request: Request,
+    session: SessionDep,
+    page: OptionalPageDep,
+    _csrf: CsrfDep,
+    reward: Annotated[str, Form(max_length=64, pattern=r"^[A-Za-z0-9_]*$")] = "",
+) -> Response:
+    """The signed-in member picks one of their rewards (or none); the points are reserved at checkout."""
+    shop = _shop(session, request, slug, None, None)
+    target = f"/shop/{slug}/cart"
+    offers = _member_offers(session, shop, page)
+    if offers is None:
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+    cart = _cart(session, request, shop, lock=True)
+    if cart is not None:
+        try:
+            with session.begin_nested():
+                carts.set_loyalty_reward(session, shop.store, cart, offers.member, reward or None)
+        except DigiplusError as exc:
+            target += f"?error={exc.code}"
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/shop/{slug}/checkout")
@@ -265,7 +326,12 @@ def place_order(
             _page(request, page),
             shop,
             "commerce/shop_checkout.html",
-            {"view": view, "error": exc.message, "param": exc.param, "form": form},
+            {
+                "view": view,
+                "error": t(exc.code, shop.language) if exc.code in TEXT else exc.message,
+                "param": exc.param,
+                "form": form,
+            },
             status=400,
         )
     response = RedirectResponse(f"/shop/{slug}/orders/{order.id}", status_code=303)

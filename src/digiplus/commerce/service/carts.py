@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from digiplus import loyalty
 from digiplus.commerce.models import Cart, Product, Store, Variant
-from digiplus.commerce.service import catalogue, markets
+from digiplus.commerce.service import baskets, catalogue, discounts, markets
 from digiplus.commerce.service.baskets import MAX_LINES, check_quantity
 from digiplus.commerce.service.stores import check_language
 from digiplus.core.errors import InvalidRequest, NotFound, ValidationFailed
@@ -88,6 +89,90 @@ def set_country(session: Session, store: Store, cart: Cart, country: str) -> Car
     return cart
 
 
+def loyalty_choice(session: Session, store: Store, cart: Cart) -> baskets.LoyaltyChoice | None:
+    """The reward the cart's member chose, with their offers (read through loyalty's surface)."""
+    if not (cart.loyalty_member and cart.loyalty_reward):
+        return None
+    offers = loyalty.offers_for_member(session, store.org_id, cart.loyalty_member, store.livemode)
+    if offers is None:
+        raise InvalidRequest(
+            "That loyalty membership is not one of this shop's programmes.",
+            param="loyalty_member",
+            code="resource_missing",
+        )
+    return baskets.LoyaltyChoice(offers, cart.loyalty_reward)
+
+
+def quote_cart(
+    session: Session,
+    store: Store,
+    cart: Cart,
+    *,
+    shipping_option: str | None = None,
+    strict: bool = False,
+    country: str | None = None,
+) -> baskets.BasketQuote:
+    """The cart priced with its discounts (to ``country``, else the cart's); a lenient quote (a page)
+    leaves out a discount that no longer applies and notes why."""
+    return baskets.price_basket(
+        session,
+        store,
+        country or cart.country,
+        dict(cart.lines or {}),
+        shipping_option=shipping_option,
+        discount_code=cart.discount_code,
+        loyalty_choice=loyalty_choice(session, store, cart),
+        strict=strict,
+    )
+
+
+def _open(cart: Cart) -> None:
+    if cart.status != "open":
+        raise InvalidRequest("This cart was checked out already.", param="cart", code="cart_closed")
+
+
+def set_discount_code(session: Session, store: Store, cart: Cart, code: str | None) -> Cart:
+    """Put a code on the cart (checked against the basket now: a code that does not apply is refused
+    with the reason), or take it off (``None``)."""
+    _open(cart)
+    if code is None or not code.strip():
+        cart.discount_code = None
+    else:
+        normalized = discounts.normalize_code(code, param="discount_code")
+        if not cart.lines:
+            raise InvalidRequest("The cart is empty.", param="lines", code="cart_empty")
+        previous, cart.discount_code = cart.discount_code, normalized
+        try:
+            quote_cart(session, store, cart, strict=True)
+        except InvalidRequest:
+            cart.discount_code = previous
+            raise
+    session.flush()
+    return cart
+
+
+def set_loyalty_reward(
+    session: Session, store: Store, cart: Cart, member_id: str | None, reward_id: str | None
+) -> Cart:
+    """Use a reward of the member's (checked now: enough points, a discount reward of this shop's
+    programme), or stop using one (``reward_id`` None). The points are only reserved at checkout."""
+    _open(cart)
+    if reward_id is None or member_id is None:
+        cart.loyalty_member = cart.loyalty_reward = None
+    else:
+        if not cart.lines:
+            raise InvalidRequest("The cart is empty.", param="lines", code="cart_empty")
+        previous = (cart.loyalty_member, cart.loyalty_reward)
+        cart.loyalty_member, cart.loyalty_reward = member_id, reward_id
+        try:
+            quote_cart(session, store, cart, strict=True)
+        except InvalidRequest:
+            cart.loyalty_member, cart.loyalty_reward = previous
+            raise
+    session.flush()
+    return cart
+
+
 def cart_data(c: Cart) -> dict[str, Any]:
     return {
         **object_base(c, "cart"),
@@ -95,4 +180,7 @@ def cart_data(c: Cart) -> dict[str, Any]:
         "language": c.language,
         "status": c.status,
         "lines": [{"variant": v, "quantity": q} for v, q in (c.lines or {}).items()],
+        "discount_code": c.discount_code,
+        "loyalty_member": c.loyalty_member,
+        "loyalty_reward": c.loyalty_reward,
     }

@@ -2,8 +2,8 @@
 intent waiting; then payment from a wallet (or the intent's QR code), and what a failed or late
 payment undoes.
 
-Lock order everywhere: cart row → order row → stock levels (variant id, location) → payments'
-own locks (intent, wallet, ledger). The hold lasts ``DIGIPLUS_COMMERCE_RESERVATION_SECONDS``.
+Lock order everywhere: cart row → discount code row → order row → stock levels (variant id,
+location) → payments' own locks (intent, wallet, ledger) → loyalty's points accounts. The hold lasts ``DIGIPLUS_COMMERCE_RESERVATION_SECONDS``.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digiplus import payments
+from digiplus import loyalty, payments
 from digiplus.commerce.models import Cart, Order, OrderLine, Store
-from digiplus.commerce.service import baskets, catalogue, stock
+from digiplus.commerce.service import baskets, carts, catalogue, discounts, stock
 from digiplus.commerce.service.addresses import validate_address
 from digiplus.commerce.service.carts import token_hash
 from digiplus.commerce.service.orders import (
@@ -78,9 +78,7 @@ def checkout(
         raise ValidationFailed("email is not an e-mail address", param="email")
     clean = validate_address(address)
     cart.country = clean["country"]
-    quote = baskets.price_basket(
-        session, store, clean["country"], dict(cart.lines or {}), shipping_option=shipping_option
-    )
+    quote = carts.quote_cart(session, store, cart, shipping_option=shipping_option, strict=True)
     if (expected_total, expected_currency.upper()) != (quote.total, quote.rule.currency):
         raise Conflict(
             f"The total is {quote.total} {quote.rule.currency} (minor units), not {expected_total} "
@@ -92,6 +90,9 @@ def checkout(
     profile = payments.merchant_profile_of(session, store.org_id, store.livemode)
     if profile is None:
         raise InvalidRequest(f"{store.name} cannot take payments yet.", param="store", code="merchant_not_ready")
+    for applied in quote.discount_lines:  # the last use of a code goes to one checkout only
+        if applied.discount_code_id:
+            discounts.take_use(session, applied.discount_code_id)
     now = utcnow()
     token = "ot_" + secrets.token_urlsafe(24)
     order = Order(
@@ -110,6 +111,7 @@ def checkout(
         duties_mode=quote.duties_mode,
         subtotal=quote.subtotal,
         discount=quote.discount,
+        discounts=[baskets.discount_line_data(d) for d in quote.discount_lines],
         shipping=quote.shipping,
         duty=quote.duty,
         tax=quote.tax,
@@ -121,6 +123,8 @@ def checkout(
             "shipping_name": quote.shipping_option.name,
             "tax_name": quote.tax_name,
             "due_on_delivery": quote.due_on_delivery,
+            "valuation": quote.valuation or None,
+            "customs_value": quote.customs_value,
         },
         settlement_currency=profile.settlement_currency,
         settlement_amount=settlement_amount(
@@ -131,7 +135,7 @@ def checkout(
     order.number = order.id[-8:]
     session.add(order)
     session.flush()
-    for line in quote.lines:
+    for line, line_discount in zip(quote.lines, quote.line_discounts, strict=True):
         title = catalogue.localized(line.product, store.default_language, store.default_language)["title"]
         session.add(
             OrderLine(
@@ -145,6 +149,7 @@ def checkout(
                 quantity=line.quantity,
                 unit_price=line.unit_price,
                 line_total=line.line_total,
+                discount=line_discount,
                 price_source=line.price_source,
             )
         )
@@ -166,6 +171,7 @@ def checkout(
     )
     payments.confirm_intent(session, merchant, intent.id, {"type": "qr"})  # a guest may scan it
     order.payment_intent_id = intent.id
+    _reserve_points(session, merchant, store, order, quote)
     cart.status = "ordered"
     session.flush()
     emit(session, merchant, CREATED, order_data(session, order))
@@ -173,6 +179,32 @@ def checkout(
         session, acting, "order.created", "order", order.id, after={"total": order.total, "currency": order.currency}
     )
     return order, token
+
+
+def _reserve_points(session: Session, merchant: Caller, store: Store, order: Order, quote: baskets.BasketQuote) -> None:
+    """Reserve the chosen reward's points against the order's intent (already discounted); too few
+    points raise ``InsufficientPoints`` and the whole checkout rolls back."""
+    for i, applied in enumerate(quote.discount_lines):
+        if applied.kind != "loyalty" or applied.member is None or applied.reward is None:
+            continue
+        in_programme = settlement_amount(
+            applied.amount,
+            order.currency,
+            applied.programme_currency or store.base_currency,
+            quote.rule.rate.value,
+            store.base_currency,
+        )
+        redemption = loyalty.reserve_for_payment(
+            session,
+            merchant,
+            member_id=applied.member,
+            reward_id=applied.reward,
+            payment_intent_id=order.payment_intent_id or "",
+            discount_amount=in_programme,
+        )
+        recorded = [dict(d) for d in order.discounts]
+        recorded[i] = {**recorded[i], "redemption": redemption, "programme_amount": in_programme}
+        order.discounts = recorded
 
 
 def order_for_buyer(session: Session, store: Store, order_id: str, token: str, *, lock: bool = False) -> Order:

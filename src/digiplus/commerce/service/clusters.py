@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 CLUSTERS: dict[str, tuple[str, ...]] = {
-    # US, Canada, the UK and the EU member states most Taiwan SMEs ship to
-    "western": ("US", "CA", "GB", "DE", "FR", "NL", "IE", "IT", "ES", "BE", "AT", "SE", "DK", "FI", "PL", "PT"),
+    # US, Canada, the UK and the 27 EU member states
+    "western": (
+        "US", "CA", "GB",
+        "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
+        "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+    ),
     # the New Southbound Policy's 18 countries: ASEAN 10, South Asia 6, Australia, New Zealand
     "new_southbound": (
         "SG", "MY", "TH", "VN", "ID", "PH", "BN", "KH", "LA", "MM",

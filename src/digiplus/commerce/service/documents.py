@@ -39,6 +39,10 @@ def packing_slip(session: Session, caller: Caller, order_id: str) -> dict[str, A
             }
             for ln in lines_of(session, order.id)
         ],
+        "discounts": [
+            {"kind": d["kind"], "label": d["label"], "amount": format_minor(d["amount"], order.currency)}
+            for d in order.discounts or []
+        ],
     }
 
 
@@ -65,11 +69,18 @@ def commercial_invoice(session: Session, caller: Caller, order_id: str) -> dict[
                 "quantity": ln.quantity,
                 "unit_value": format_minor(ln.unit_price, order.currency),
                 "total_value": format_minor(ln.line_total, order.currency),
+                "discount": format_minor(ln.discount, order.currency),
                 "net_weight_grams": ln.weight_grams * ln.quantity,
             }
             for ln in lines
         ],
-        "goods_value": format_minor(order.subtotal, order.currency),
+        # the transaction value actually paid: customs value is declared after discounts
+        "discounts": [
+            {"kind": d["kind"], "label": d["label"], "amount": format_minor(d["amount"], order.currency)}
+            for d in order.discounts or []
+        ],
+        "goods_value": format_minor(order.subtotal - order.discount, order.currency),
+        "valuation": (order.pricing or {}).get("valuation"),
         "shipping": format_minor(order.shipping, order.currency),
         "duty": format_minor(order.duty, order.currency),
         "tax": format_minor(order.tax, order.currency),

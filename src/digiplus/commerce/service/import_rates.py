@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digiplus.commerce.models import ImportRate
-from digiplus.commerce.service.duties import CountryRates
+from digiplus.commerce.service.duties import DE_MINIMIS_BASES, VALUATIONS, CountryRates
 from digiplus.commerce.service.stores import check_country
 from digiplus.core import audit
 from digiplus.core.context import Caller
@@ -50,9 +50,11 @@ def _seed_rows(livemode: bool) -> list[dict[str, Any]]:
             "duty_de_minimis": row["duty_de_minimis"],
             "threshold_currency": row["threshold_currency"],
             "duty_by_hs": row["duty_by_hs"],
+            "valuation": row["valuation"],
+            "de_minimis_on": row["de_minimis_on"],
             "note": row.get("note"),
-            "source": table["source"],
-            "as_of": table["as_of"],
+            "source": row.get("source") or table["source"],
+            "as_of": row.get("as_of") or table["as_of"],
             "updated": SEEDED,
             "updated_by": None,
         }
@@ -84,7 +86,8 @@ def country_rates(session: Session, livemode: bool, country: str) -> CountryRate
     row = _row(session, livemode, country)
     if row is None:
         raise InvalidRequest(
-            f"The platform has no import rates for {country}; an operator must add them before selling there.",
+            f"The platform has no import duty and tax rates for {country}, so a parcel there cannot be priced; "
+            "an operator must add them (POST /v1/commerce/import_rates/{country}) before selling there.",
             param="country",
             code="import_rates_missing",
         )
@@ -101,6 +104,8 @@ def as_country_rates(row: ImportRate) -> CountryRates:
         duty_de_minimis=row.duty_de_minimis,
         threshold_currency=row.threshold_currency,
         duty_by_hs={k: Decimal(v) for k, v in (row.duty_by_hs or {}).items()},
+        valuation=row.valuation,
+        de_minimis_on=row.de_minimis_on,
     )
 
 
@@ -146,7 +151,15 @@ def save_rate(session: Session, caller: Caller, country: str, fields: dict[str, 
         missing = [f for f in ("tax_name", "vat_rate", "duty_rate", "threshold_currency") if fields.get(f) is None]
         if missing:
             raise ValidationFailed(f"{missing[0]} is required for a new country", param=missing[0])
-        row = ImportRate(country=country, livemode=caller.livemode, vat_de_minimis=0, duty_de_minimis=0, duty_by_hs={})
+        row = ImportRate(
+            country=country,
+            livemode=caller.livemode,
+            vat_de_minimis=0,
+            duty_de_minimis=0,
+            duty_by_hs={},
+            valuation="CIF",
+            de_minimis_on="goods",
+        )
         session.add(row)
     if fields.get("tax_name") is not None:
         row.tax_name = str(fields["tax_name"])
@@ -165,6 +178,14 @@ def save_rate(session: Session, caller: Caller, country: str, fields: dict[str, 
                 raise ValidationFailed(f"duty_by_hs key {prefix!r} is an HS prefix of 2–10 digits", param="duty_by_hs")
             by_hs[str(prefix)] = _percent(rate, "duty_by_hs")
         row.duty_by_hs = by_hs
+    if fields.get("valuation") is not None:
+        if fields["valuation"] not in VALUATIONS:
+            raise ValidationFailed("valuation is CIF or FOB", param="valuation")
+        row.valuation = fields["valuation"]
+    if fields.get("de_minimis_on") is not None:
+        if fields["de_minimis_on"] not in DE_MINIMIS_BASES:
+            raise ValidationFailed("de_minimis_on is goods or customs_value", param="de_minimis_on")
+        row.de_minimis_on = fields["de_minimis_on"]
     if "note" in fields:
         row.note = fields["note"]
     row.source = str(fields.get("source") or f"edited by operator {caller.org_id}")
@@ -187,6 +208,8 @@ def rate_data(r: ImportRate) -> dict[str, Any]:
         "duty_de_minimis": r.duty_de_minimis,
         "threshold_currency": r.threshold_currency,
         "duty_by_hs": dict(r.duty_by_hs or {}),
+        "valuation": r.valuation,
+        "de_minimis_on": r.de_minimis_on,
         "note": r.note,
         "source": r.source,
         "as_of": r.as_of,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from digiplus import payments
 from digiplus.commerce.models import Cart, Fulfillment, Order, OrderLine, OrderReturn, Reservation, StockLevel, Store
-from digiplus.commerce.service import stock
+from digiplus.commerce.service import discounts, stock
 from digiplus.core import audit
 from digiplus.core.context import Caller
 from digiplus.core.db import utcnow
@@ -66,6 +66,9 @@ def cancel_unpaid(
         if intent.status in ("requires_payment_method", "requires_confirmation", "requires_action"):
             payments.cancel_intent(session, merchant, intent.id, "abandoned")
     stock.release(session, order.id)
+    for applied in order.discounts or []:  # the code's use comes back; the points come back with the intent
+        if applied.get("discount_code"):
+            discounts.give_back_use(session, applied["discount_code"])
     order.status, order.canceled_at, order.cancellation_reason, order.reserved_until = (
         "canceled",
         utcnow(),
@@ -268,7 +271,7 @@ def create_return(
     for line in order_lines:
         units = chosen.get(line.id, 0)
         line.returned_quantity += units
-        amount += line.unit_price * units
+        amount += paid_for_units(line, units)
     final = all(ln.returned_quantity == ln.quantity for ln in order_lines)
     if final:
         amount = order.total - order.amount_refunded
@@ -319,6 +322,14 @@ def create_return(
     return record
 
 
+def paid_for_units(line: OrderLine, units: int) -> int:
+    """What the buyer paid for ``units`` of a line: its price less its share of the discount, half up."""
+    if not line.discount:
+        return line.unit_price * units
+    paid = Decimal(line.line_total - line.discount) * units / line.quantity
+    return int(paid.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def order_data(session: Session, o: Order) -> dict[str, Any]:
     return {
         **object_base(o, "order"),
@@ -331,6 +342,7 @@ def order_data(session: Session, o: Order) -> dict[str, Any]:
         "duties_mode": o.duties_mode,
         "subtotal": o.subtotal,
         "discount": o.discount,
+        "discounts": [dict(d) for d in o.discounts or []],
         "shipping": o.shipping,
         "duty": o.duty,
         "tax": o.tax,
@@ -353,6 +365,7 @@ def order_data(session: Session, o: Order) -> dict[str, Any]:
                 "quantity": ln.quantity,
                 "unit_price": ln.unit_price,
                 "line_total": ln.line_total,
+                "discount": ln.discount,
                 "price_source": ln.price_source,
                 "fulfilled_quantity": ln.fulfilled_quantity,
                 "returned_quantity": ln.returned_quantity,

@@ -112,11 +112,24 @@ class ApiVersionMiddleware:
 
 
 _LARGE_BODIES: dict[str, Callable[[], int]] = {}
+_LARGE_BODY_PATTERNS: list[tuple[re.Pattern[str], Callable[[], int]]] = []
 
 
 def allow_large_bodies(path: str, max_bytes: Callable[[], int]) -> None:
     """Let ``POST``/``PUT`` to exactly ``path`` (an upload route) send up to ``max_bytes()``."""
     _LARGE_BODIES[path] = max_bytes
+
+
+def allow_large_bodies_matching(pattern: str, max_bytes: Callable[[], int]) -> None:
+    """The same for upload routes with an id in the path: ``pattern`` must match the whole path."""
+    _LARGE_BODY_PATTERNS.append((re.compile(pattern), max_bytes))
+
+
+def _large_body_limit(path: str) -> Callable[[], int] | None:
+    found = _LARGE_BODIES.get(path)
+    if found is None:
+        found = next((limit for pattern, limit in _LARGE_BODY_PATTERNS if pattern.fullmatch(path)), None)
+    return found
 
 
 class BodySizeLimitMiddleware:
@@ -130,7 +143,7 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        large = _LARGE_BODIES.get(scope["path"]) if scope.get("method") in ("POST", "PUT") else None
+        large = _large_body_limit(scope["path"]) if scope.get("method") in ("POST", "PUT") else None
         max_bytes = large() if large is not None else self.default_max_bytes
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > max_bytes:

@@ -76,8 +76,18 @@ def _reward_and_voucher(
     return reward, None
 
 
-def redeem(session: Session, caller: Caller, body: RedemptionCreate) -> LoyaltyRedemption:
-    """The merchant (at the counter) or the member's own consumer org (in the wallet) takes a reward."""
+def redeem(
+    session: Session,
+    caller: Caller,
+    body: RedemptionCreate,
+    *,
+    discount_included: int | None = None,
+    via: str | None = None,
+) -> LoyaltyRedemption:
+    """The merchant (at the counter) or the member's own consumer org (in the wallet) takes a reward.
+
+    ``discount_included``: the caller (an online checkout) already priced the reward into the
+    intent's amount, so the intent is left as it is and this is recorded as the discount."""
     require(caller.role, "loyalty.write")
     intent: IntentView | None = None
     member = members.get_member(session, caller, body.member, param="member")
@@ -102,9 +112,15 @@ def redeem(session: Session, caller: Caller, body: RedemptionCreate) -> LoyaltyR
         currency=programme.currency,
         payment_intent_id=intent.id if intent else None,
         status="pending" if intent else "completed",
-        redeemed_via="counter" if caller.org_id == programme.org_id else "wallet",
+        redeemed_via=via or ("counter" if caller.org_id == programme.org_id else "wallet"),
     )
-    if intent is not None:
+    if intent is not None and discount_included is not None:
+        if reward.kind == "free_item" or discount_included <= 0:
+            raise InvalidRequest(
+                "This reward takes nothing off a payment.", param="reward", code="reward_not_a_discount"
+            )
+        redemption.discount_amount = discount_included
+    elif intent is not None:
         discount = rules.discount_for(
             reward.kind, intent.amount, reward.amount_off, reward.percent_off, reward.max_discount
         )
