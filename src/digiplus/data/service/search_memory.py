@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from digiplus.core.context import Caller
@@ -28,16 +28,19 @@ from digiplus.data.service.search_store import DocRow, Snapshot, Visibility, bui
 from digiplus.data.service.tokens import query_terms
 
 _VERSION = select(SearchIndexVersion.version).where(SearchIndexVersion.id == 1)
+# The tokens as UTF-8 bytes: Arrow takes bytes as they are, a str it must encode first.
 _ROWS = (
     "SELECT d.doc_id, d.dataset_id, d.org_id, d.livemode, d.access_rights, d.alliance_id, d.licence, "
-    "d.theme_bits, d.format_bits, d.title_sort, d.modified, t.title_tokens, t.body_tokens "
+    "d.theme_bits, d.format_bits, d.title_sort, d.modified, {title}, {body} "
     "FROM data_search_docs d JOIN data_search_text t ON t.doc_id = d.doc_id"
 )
+_BYTES = {"sqlite": "CAST({} AS BLOB)", "postgresql": "convert_to({}, 'UTF8')"}
 _IDS = "SELECT doc_id FROM data_search_docs"
 _CHUNK = 500  # ids per IN list when catching up
 # Above this share of new documents, loading everything again is cheaper (and compacts).
 _RELOAD_SHARE = 0.1
 _MAX_SEGMENTS = 16
+_LOAD_SLICE = 25_000
 
 
 @dataclass
@@ -81,24 +84,39 @@ def current_snapshot(session: Session) -> Snapshot:
         return held.snapshot
 
 
+def _rows_sql(dialect: str) -> str:
+    as_bytes = _BYTES.get(dialect, "{}")
+    return _ROWS.format(title=as_bytes.format("t.title_tokens"), body=as_bytes.format("t.body_tokens"))
+
+
 def _catch_up(session: Session, snap: Snapshot | None) -> Snapshot:
     conn = session.connection()
+    rows_sql = _rows_sql(conn.dialect.name)
     if snap is None:
-        return build(_rows(conn.exec_driver_sql(_ROWS).all()))
+        return _load_all(conn, rows_sql)
     present = np.fromiter((r[0] for r in conn.exec_driver_sql(_IDS)), dtype=np.int64)
     held_ids = snap.doc_ids[snap.alive]
     new = np.setdiff1d(present, held_ids, assume_unique=True)
     gone = np.setdiff1d(held_ids, present, assume_unique=True)
-    if len(new) > max(1000, _RELOAD_SHARE * len(present)) or len(snap.segments) >= _MAX_SEGMENTS:
-        return build(_rows(conn.exec_driver_sql(_ROWS).all()))
+    slices = len(present) // _LOAD_SLICE + 1
+    if len(new) > max(1000, _RELOAD_SHARE * len(present)) or len(snap.segments) >= slices + _MAX_SEGMENTS:
+        return _load_all(conn, rows_sql)
     rows: list[Any] = []
     ids = [int(i) for i in new]
     for at in range(0, len(ids), _CHUNK):
         part = ids[at : at + _CHUNK]
         marks = ", ".join("?" if conn.dialect.paramstyle == "qmark" else "%s" for _ in part)
-        rows += conn.exec_driver_sql(f"{_ROWS} WHERE d.doc_id IN ({marks})", tuple(part)).all()
+        rows += conn.exec_driver_sql(f"{rows_sql} WHERE d.doc_id IN ({marks})", tuple(part)).all()
     rows.sort(key=lambda r: r[0])
     return build(_rows(rows), snap, [int(i) for i in gone])
+
+
+def _load_all(conn: Connection, rows_sql: str) -> Snapshot:
+    """Every document, a slice at a time (the driver's rows of one slice in memory at once)."""
+    snap = build([])
+    for part in conn.exec_driver_sql(rows_sql).partitions(_LOAD_SLICE):
+        snap = build(_rows(part), snap)
+    return snap
 
 
 def _rows(rows: Sequence[Any]) -> list[DocRow]:

@@ -45,7 +45,7 @@ class Segment:
 
     slices: dict[str, tuple[int, int]]
     docs: np.ndarray[Any, np.dtype[np.int32]]
-    freq: np.ndarray[Any, np.dtype[np.float64]]
+    freq: np.ndarray[Any, np.dtype[np.uint16]]
 
 
 class Codes:
@@ -131,10 +131,10 @@ class Snapshot:
         rank[np.asarray(order, dtype=np.int64)] = np.arange(self.size, dtype=np.int64)
         return rank
 
-    def postings(self, term: str) -> tuple[np.ndarray[Any, np.dtype[np.int32]], np.ndarray[Any, np.dtype[np.float64]]]:
+    def postings(self, term: str) -> tuple[np.ndarray[Any, np.dtype[np.int32]], np.ndarray[Any, np.dtype[np.uint16]]]:
         parts = [(s.docs[a:b], s.freq[a:b]) for s in self.segments if (ab := s.slices.get(term)) for a, b in [ab]]
         if not parts:
-            return np.empty(0, np.int32), np.empty(0, np.float64)
+            return np.empty(0, np.int32), np.empty(0, np.uint16)
         if len(parts) == 1:
             return parts[0]
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
@@ -147,34 +147,41 @@ def _timestamps(values: Sequence[Any]) -> Int:
     return np.array(values, dtype="datetime64[us]").astype(np.int64)
 
 
-def build_segment(titles: Sequence[str], bodies: Sequence[str], start: int) -> tuple[Segment, np.ndarray[Any, Any]]:
-    """Posting lists of documents ``start``, ``start + 1``… from their token strings, and each
-    document's length in tokens (FTS5's column sizes summed). Split and hashed in Arrow, the
-    (token, document, column) triples counted by one numpy sort."""
+def build_segment(
+    titles: Sequence[bytes | str], bodies: Sequence[bytes | str], start: int
+) -> tuple[Segment, np.ndarray[Any, Any]]:
+    """Posting lists of documents ``start``, ``start + 1``… from their token strings (UTF-8
+    bytes, or str), and each document's length in tokens (FTS5's column sizes summed). Split
+    and hashed in Arrow, the (token, document, column) triples counted by one numpy sort."""
     n = len(titles)
-    lists = [pc.split_pattern(pa.array(col, pa.large_string()), " ") for col in (titles, bodies)]
+    binary = bool(n) and isinstance(titles[0], bytes)
+    kind, space = (pa.large_binary(), b" ") if binary else (pa.large_string(), " ")
+    # An empty column as null: it splits into no token (an empty string would give one "").
+    lists = [pc.split_pattern(pa.array([v or None for v in col], kind), space) for col in (titles, bodies)]
     flat = [lst.flatten() for lst in lists]
-    keep = [pc.not_equal(f, "") for f in flat]  # empty strings split into one empty token
-    tokens = pc.dictionary_encode(pa.concat_arrays([pc.filter(f, k) for f, k in zip(flat, keep, strict=True)]))
+    tokens = pc.dictionary_encode(pa.concat_arrays(flat))
     token_ids = np.asarray(tokens.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    vocab = [str(t) for t in tokens.dictionary.to_pylist()]
-    parents = [
-        np.asarray(pc.filter(pc.list_parent_indices(lst), k).to_numpy(zero_copy_only=False), dtype=np.int64)
-        for lst, k in zip(lists, keep, strict=True)
-    ]
+    vocab = [t.decode() if isinstance(t, bytes) else str(t) for t in tokens.dictionary.to_pylist()]
+    parents = [np.asarray(pc.list_parent_indices(lst).to_numpy(zero_copy_only=False), dtype=np.int64) for lst in lists]
     length = np.bincount(np.concatenate(parents), minlength=n).astype(np.float64) if n else np.empty(0)
     # key = token, document, column (title 0, body 1): sorted, runs are one token's count
-    column = np.concatenate([np.zeros(len(parents[0]), np.int64), np.ones(len(parents[1]), np.int64)])
-    keys = np.sort((token_ids << 33) | (np.concatenate(parents) << 1) | column)
+    keys = token_ids
+    keys <<= 33
+    doc_bits = np.concatenate(parents)
+    doc_bits <<= 1
+    doc_bits[len(parents[0]) :] |= 1  # the body's tokens
+    keys |= doc_bits
+    del doc_bits, token_ids
+    keys.sort()
     if len(keys) == 0:
-        return Segment({}, np.empty(0, np.int32), np.empty(0, np.float64)), length
+        return Segment({}, np.empty(0, np.int32), np.empty(0, np.uint16)), length
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     counts = np.diff(np.r_[starts, len(keys)]).astype(np.float64)
     run_keys = keys[starts]
     weighted = counts * np.where(run_keys & 1, BODY_WEIGHT, TITLE_WEIGHT)
     pair = run_keys >> 1
     pair_starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
-    freq = np.add.reduceat(weighted, pair_starts)
+    freq = np.minimum(np.add.reduceat(weighted, pair_starts), 65535).astype(np.uint16)
     pair_keys = pair[pair_starts]
     docs = (pair_keys & ((1 << 32) - 1)).astype(np.int32) + np.int32(start)
     token_of = pair_keys >> 32
@@ -189,7 +196,13 @@ def build(rows: Sequence[DocRow], previous: Snapshot | None = None, removed: Seq
     codes = {k: c.copy() for k, c in previous.codes.items()} if previous else {k: Codes() for k in _CODED}
     start = previous.size if previous else 0
     cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [() for _ in range(13)]
-    segment, length = build_segment(cols[11], cols[12], start)
+    # In slices of documents: the triples of one slice at a time (memory), a segment each.
+    built = [
+        build_segment(cols[11][a : a + _SLICE], cols[12][a : a + _SLICE], start + a)
+        for a in range(0, len(rows), _SLICE)
+    ]
+    segment_list = [seg for seg, _ in built]
+    length = np.concatenate([n for _, n in built]) if built else np.empty(0)
     new: dict[str, Any] = {
         "doc_ids": np.array(cols[0], dtype=np.int64),
         "dataset_ids": list(cols[1]),
@@ -211,11 +224,12 @@ def build(rows: Sequence[DocRow], previous: Snapshot | None = None, removed: Seq
             new[name] = old + value if isinstance(value, list) else np.concatenate([old, value])
         if len(removed):
             new["alive"][np.isin(new["doc_ids"], np.asarray(removed, dtype=np.int64))] = False
-    segments = (*previous.segments, segment) if previous else (segment,)
+    segments = (*previous.segments, *segment_list) if previous else tuple(segment_list)
     return Snapshot(**new, segments=segments, codes=codes)
 
 
 _CODED = ("org", "access", "alliance", "licence")
+_SLICE = 25_000
 
 
 def _visible(snap: Snapshot, who: Visibility) -> Bool:
@@ -273,7 +287,7 @@ def _match(snap: Snapshot, terms: list[str], allowed: Bool) -> tuple[Any, Any]:
     for docs, freq in lists:  # in the query's term order, as FTS5 adds its phrases up
         hits = int(np.count_nonzero(snap.alive[docs]))
         idf = math.log((rows - hits + 0.5) / (hits + 0.5))
-        f = freq[np.searchsorted(docs, found)]
+        f = freq[np.searchsorted(docs, found)].astype(np.float64)
         score += (idf if idf > 0 else 1e-6) * (f * (_K1 + 1.0)) / (f + norm)
     return found, -score
 
