@@ -307,11 +307,11 @@ def _facets(snap: Snapshot, found: Any) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
     for facet, name in (("publisher", "org"), ("licence", "licence"), ("access", "access")):
         counts = np.bincount(getattr(snap, name)[found], minlength=len(snap.codes[name].values))
-        values = snap.codes[name].values
-        out[facet] = {values[i]: int(counts[i]) for i in np.flatnonzero(counts)}
+        values, present = snap.codes[name].values, np.flatnonzero(counts)
+        out[facet] = dict(zip([values[i] for i in present.tolist()], counts[present].tolist(), strict=True))
     for facet, bits in (("theme", snap.theme_bits[found]), ("format", snap.format_bits[found])):
-        counts_of = {code: int(np.count_nonzero(bits & bit)) for code, bit in _FACET_BITS[facet]}
-        out[facet] = {code: n for code, n in counts_of.items() if n}
+        seen = int(np.bitwise_or.reduce(bits)) if len(bits) else 0  # count only the bits some match has
+        out[facet] = {code: int(np.count_nonzero(bits & bit)) for code, bit in _FACET_BITS[facet] if seen & bit}
     return out
 
 
