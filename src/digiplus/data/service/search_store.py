@@ -15,6 +15,7 @@ one they started with.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -147,6 +148,33 @@ def _timestamps(values: Sequence[Any]) -> Int:
     return np.array(values, dtype="datetime64[us]").astype(np.int64)
 
 
+def _binary(values: Sequence[bytes | str]) -> pa.Array:
+    """An Arrow array of the strings as UTF-8, built from its buffers (``pa.array`` on a list
+    would import pandas, a second on a first search); an empty string as null, which splits
+    into no token."""
+    data = [v.encode() if isinstance(v, str) else v for v in values]
+    lengths = np.fromiter((len(v) for v in data), dtype=np.int64, count=len(data))
+    offsets = np.zeros(len(data) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    valid = np.packbits(lengths > 0, bitorder="little")
+    buffers = [pa.py_buffer(valid.tobytes()), pa.py_buffer(offsets.tobytes()), pa.py_buffer(b"".join(data))]
+    return pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(data), buffers)
+
+
+def _ints(array: pa.Array) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """A null-free Arrow integer array as int64, read from its buffer (no pandas either)."""
+    dtype = {pa.int32(): np.int32, pa.int64(): np.int64}[array.type]
+    return np.frombuffer(
+        array.buffers()[1], dtype=dtype, count=len(array), offset=array.offset * np.dtype(dtype).itemsize
+    ).astype(np.int64)
+
+
+def _texts(array: pa.Array) -> list[str]:
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64, count=len(array) + 1, offset=array.offset * 8).tolist()
+    data = array.buffers()[2].to_pybytes() if len(array) else b""
+    return [data[a:b].decode() for a, b in itertools.pairwise(offsets)]
+
+
 def build_segment(
     titles: Sequence[bytes | str], bodies: Sequence[bytes | str], start: int
 ) -> tuple[Segment, np.ndarray[Any, Any]]:
@@ -154,15 +182,11 @@ def build_segment(
     bytes, or str), and each document's length in tokens (FTS5's column sizes summed). Split
     and hashed in Arrow, the (token, document, column) triples counted by one numpy sort."""
     n = len(titles)
-    binary = bool(n) and isinstance(titles[0], bytes)
-    kind, space = (pa.large_binary(), b" ") if binary else (pa.large_string(), " ")
-    # An empty column as null: it splits into no token (an empty string would give one "").
-    lists = [pc.split_pattern(pa.array([v or None for v in col], kind), space) for col in (titles, bodies)]
-    flat = [lst.flatten() for lst in lists]
-    tokens = pc.dictionary_encode(pa.concat_arrays(flat))
-    token_ids = np.asarray(tokens.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    vocab = [t.decode() if isinstance(t, bytes) else str(t) for t in tokens.dictionary.to_pylist()]
-    parents = [np.asarray(pc.list_parent_indices(lst).to_numpy(zero_copy_only=False), dtype=np.int64) for lst in lists]
+    lists = [pc.split_pattern(_binary(col), b" ") for col in (titles, bodies)]
+    tokens = pc.dictionary_encode(pa.concat_arrays([lst.flatten() for lst in lists]))
+    token_ids = _ints(tokens.indices)
+    vocab = _texts(tokens.dictionary)
+    parents = [_ints(pc.list_parent_indices(lst)) for lst in lists]
     length = np.bincount(np.concatenate(parents), minlength=n).astype(np.float64) if n else np.empty(0)
     # key = token, document, column (title 0, body 1): sorted, runs are one token's count
     keys = token_ids
