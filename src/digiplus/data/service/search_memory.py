@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from digiplus.core.context import Caller
@@ -27,7 +27,8 @@ from digiplus.data.service.search_results import SearchOutcome, SearchQuery, ord
 from digiplus.data.service.search_store import DocRow, Snapshot, Visibility, build, search_snapshot
 from digiplus.data.service.tokens import query_terms
 
-_VERSION = select(SearchIndexVersion.version).where(SearchIndexVersion.id == 1)
+# Read per search through the driver (no statement to compile or result to process).
+_VERSION = f"SELECT version FROM {SearchIndexVersion.__tablename__} WHERE id = 1"  # noqa: S608  (a constant)
 # The tokens as UTF-8 bytes: Arrow takes bytes as they are, a str it must encode first.
 _ROWS = (
     "SELECT d.doc_id, d.dataset_id, d.org_id, d.livemode, d.access_rights, d.alliance_id, d.licence, "
@@ -71,7 +72,7 @@ def forget_loaded_indexes() -> None:
 def current_snapshot(session: Session) -> Snapshot:
     """The in-memory index as of the database ``session`` reads, loaded or caught up first
     if the index version moved. One primary-key read when nothing changed."""
-    version = session.execute(_VERSION).scalar()
+    version = session.connection().exec_driver_sql(_VERSION).scalar()
     held = _holder(str(session.get_bind().engine.url))
     snap = held.snapshot
     if snap is not None and held.version == version:
