@@ -133,7 +133,11 @@ class Snapshot:
         return rank
 
     def postings(self, term: str) -> tuple[np.ndarray[Any, np.dtype[np.int32]], np.ndarray[Any, np.dtype[np.uint16]]]:
-        parts = [(s.docs[a:b], s.freq[a:b]) for s in self.segments if (ab := s.slices.get(term)) for a, b in [ab]]
+        parts = []
+        for segment in self.segments:
+            bounds = segment.slices.get(term)
+            if bounds is not None:
+                parts.append((segment.docs[bounds[0] : bounds[1]], segment.freq[bounds[0] : bounds[1]]))
         if not parts:
             return np.empty(0, np.int32), np.empty(0, np.uint16)
         if len(parts) == 1:
