@@ -151,7 +151,7 @@ def test_alliance_membership_applies_without_reindex(world: dict[str, Any], db: 
     assert "聯盟停車場資料" in _titles(db, outsider)
 
 
-def test_catching_up_adds_a_segment_and_masks_removed_documents(world: dict[str, Any], db: Database) -> None:
+def test_catching_up_rebuilds_only_the_delta_and_masks_removed_documents(world: dict[str, Any], db: Database) -> None:
     with db.read_session() as session:
         loaded = memory.current_snapshot(session)
     city = world["apis"]["city"]
@@ -160,10 +160,17 @@ def test_catching_up_adds_a_segment_and_masks_removed_documents(world: dict[str,
     with db.read_session() as session:
         caught_up = memory.current_snapshot(session)
         assert memory.current_snapshot(session) is caught_up  # nothing changed: the same snapshot
-    assert caught_up.segments[: len(loaded.segments)] == loaded.segments  # not loaded again
-    assert len(caught_up.segments) == len(loaded.segments) + 1  # the new document
+    assert caught_up.base_segments == loaded.base_segments  # the loaded segments are kept, not loaded again
+    assert len(caught_up.segments) == len(caught_up.base_segments) + 1  # one delta segment
+    assert caught_up.dataset_ids[-1] not in loaded.dataset_ids  # the new document, at the end
     assert caught_up.live_docs == loaded.live_docs  # one in, one out
     assert world["ids"][1] not in [caught_up.dataset_ids[i] for i in range(caught_up.size) if caught_up.alive[i]]
+    make_dataset(city, title_zh="三重停車場", title_en="Sanchong parking")
+    with db.read_session() as session:
+        again = memory.current_snapshot(session)
+    assert again.segments[:-1] == caught_up.segments[:-1]  # still one delta segment, rebuilt
+    assert again.delta_from == caught_up.delta_from
+    assert "三重停車場" in _titles(db, None) and "板橋停車場" in _titles(db, None)
 
 
 def test_a_search_in_the_writing_transaction_sees_its_own_change(world: dict[str, Any], db: Database) -> None:

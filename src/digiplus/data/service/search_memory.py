@@ -40,7 +40,8 @@ _IDS = "SELECT doc_id FROM data_search_docs"
 _CHUNK = 500  # ids per IN list when catching up
 # Above this share of new documents, loading everything again is cheaper (and compacts).
 _RELOAD_SHARE = 0.1
-_MAX_SEGMENTS = 16
+# The delta segment is rebuilt at each catch-up: past this share, load everything again.
+_DELTA_SHARE = 0.02
 _LOAD_SLICE = 25_000
 
 
@@ -99,8 +100,8 @@ def _catch_up(session: Session, snap: Snapshot | None) -> Snapshot:
     held_ids = snap.doc_ids[snap.alive]
     new = np.setdiff1d(present, held_ids, assume_unique=True)
     gone = np.setdiff1d(held_ids, present, assume_unique=True)
-    slices = len(present) // _LOAD_SLICE + 1
-    if len(new) > max(1000, _RELOAD_SHARE * len(present)) or len(snap.segments) >= slices + _MAX_SEGMENTS:
+    delta = snap.size - snap.delta_from + len(new)
+    if len(new) > max(1000, _RELOAD_SHARE * len(present)) or delta > max(2000, _DELTA_SHARE * len(present)):
         return _load_all(conn, rows_sql)
     rows: list[Any] = []
     ids = [int(i) for i in new]
@@ -109,7 +110,7 @@ def _catch_up(session: Session, snap: Snapshot | None) -> Snapshot:
         marks = ", ".join("?" if conn.dialect.paramstyle == "qmark" else "%s" for _ in part)
         rows += conn.exec_driver_sql(f"{rows_sql} WHERE d.doc_id IN ({marks})", tuple(part)).all()
     rows.sort(key=lambda r: r[0])
-    return build(_rows(rows), snap, [int(i) for i in gone])
+    return build(_rows(rows), snap, [int(i) for i in gone], as_delta=True)
 
 
 def _load_all(conn: Connection, rows_sql: str) -> Snapshot:

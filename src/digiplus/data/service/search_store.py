@@ -110,6 +110,14 @@ class Snapshot:
     alive: Bool
     segments: tuple[Segment, ...]
     codes: dict[str, Codes] = field(repr=False)
+    # Documents added since the last full load (positions delta_from…) are in the last
+    # segment, rebuilt from their token strings at each catch-up: one segment, however many.
+    delta_from: int = 0
+    delta_text: tuple[tuple[bytes | str, ...], tuple[bytes | str, ...]] = field(default=((), ()), repr=False)
+
+    @property
+    def base_segments(self) -> tuple[Segment, ...]:
+        return self.segments[:-1] if self.delta_from < self.size else self.segments
 
     @property
     def size(self) -> int:
@@ -218,19 +226,33 @@ def build_segment(
     return Segment(slices, docs, freq), length
 
 
-def build(rows: Sequence[DocRow], previous: Snapshot | None = None, removed: Sequence[int] = ()) -> Snapshot:
-    """A snapshot of ``rows`` (every document), or ``previous`` with ``rows`` added as a new
-    segment and the documents ``removed`` masked out."""
+def build(
+    rows: Sequence[DocRow], previous: Snapshot | None = None, removed: Sequence[int] = (), *, as_delta: bool = False
+) -> Snapshot:
+    """A snapshot of ``rows``, or ``previous`` with ``rows`` added and the documents
+    ``removed`` masked out. Loaded rows become segments of their own (a slice each);
+    ``as_delta`` rows join the delta segment, which is rebuilt with them."""
     codes = {k: c.copy() for k, c in previous.codes.items()} if previous else {k: Codes() for k in _CODED}
     start = previous.size if previous else 0
     cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [() for _ in range(13)]
-    # In slices of documents: the triples of one slice at a time (memory), a segment each.
-    built = [
-        build_segment(cols[11][a : a + _SLICE], cols[12][a : a + _SLICE], start + a)
-        for a in range(0, len(rows), _SLICE)
-    ]
-    segment_list = [seg for seg, _ in built]
-    length = np.concatenate([n for _, n in built]) if built else np.empty(0)
+    base = previous.base_segments if previous else ()
+    if as_delta and previous is not None:
+        delta_from = previous.delta_from
+        text = (previous.delta_text[0] + tuple(cols[11]), previous.delta_text[1] + tuple(cols[12]))
+        if text[0]:
+            segment, lengths = build_segment(text[0], text[1], delta_from)
+            segments, length = (*base, segment), lengths[start - delta_from :]
+        else:  # only removals, and no delta yet
+            segments, length = base, np.empty(0)
+    else:
+        # In slices of documents: the triples of one slice at a time (memory), a segment each.
+        built = [
+            build_segment(cols[11][a : a + _SLICE], cols[12][a : a + _SLICE], start + a)
+            for a in range(0, len(rows), _SLICE)
+        ]
+        segments = (*base, *(seg for seg, _ in built))
+        length = np.concatenate([n for _, n in built]) if built else np.empty(0)
+        delta_from, text = start + len(rows), ((), ())
     new: dict[str, Any] = {
         "doc_ids": np.array(cols[0], dtype=np.int64),
         "dataset_ids": list(cols[1]),
@@ -252,8 +274,7 @@ def build(rows: Sequence[DocRow], previous: Snapshot | None = None, removed: Seq
             new[name] = old + value if isinstance(value, list) else np.concatenate([old, value])
         if len(removed):
             new["alive"][np.isin(new["doc_ids"], np.asarray(removed, dtype=np.int64))] = False
-    segments = (*previous.segments, *segment_list) if previous else tuple(segment_list)
-    return Snapshot(**new, segments=segments, codes=codes)
+    return Snapshot(**new, segments=segments, codes=codes, delta_from=delta_from, delta_text=text)
 
 
 _CODED = ("org", "access", "alliance", "licence")
