@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 21:41:56.835327
+Create Date: 2026-12-01 21:46:16.339842
 """
 
 from __future__ import annotations
@@ -71,6 +71,12 @@ def upgrade() -> None:
         sa.Column("updated", digiplus.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_by", sa.String(length=40), nullable=True),
         sa.PrimaryKeyConstraint("country", "livemode", name=op.f("pk_commerce_import_rates")),
+    )
+    op.create_table(
+        "data_search_version",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_search_version")),
     )
     op.create_table(
         "event_consumer_cursors",
@@ -2540,6 +2546,7 @@ def downgrade() -> None:
 
     op.drop_table("idempotency_keys")
     op.drop_table("event_consumer_cursors")
+    op.drop_table("data_search_version")
     op.drop_table("commerce_import_rates")
     with op.batch_alter_table("audit_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_entries_org_id"))

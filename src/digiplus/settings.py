@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     )
     data_max_cell_bytes: int = Field(default=65_536, description="ingest refuses a cell longer than this")
     data_max_upload_bytes: int = Field(default=1_073_741_824, description="largest upload to /v1/ingest_jobs")
+    data_search_in_memory: bool = Field(
+        default=True,
+        description="catalogue search from an index held in each process's memory (docs/data.md); off: in SQL",
+    )
     log_json: bool = True
     log_level: str = "INFO"
 

@@ -16,7 +16,7 @@ from digiplus.data.cli_harvest import harvest_command
 from digiplus.data.models import IngestJob
 from digiplus.data.models_alliances import Alliance, DataDemand
 from digiplus.data.service import datasets, ingest
-from digiplus.data.service.search import SearchQuery, reindex_all, search
+from digiplus.data.service.search import SearchQuery, reindex_all, search_sql
 
 data_app = typer.Typer(help="The data catalogue: ingest, search, reindex, harvest.", no_args_is_help=True)
 data_app.command("harvest")(harvest_command)
@@ -115,7 +115,8 @@ def search_command(
         typer.secho("error: anonymous search sees the live catalogue; give --org for test mode", err=True, fg="red")
         raise typer.Exit(2)
     with get_database().read_session() as session:
-        outcome = search(session, caller, SearchQuery(q=q, limit=limit))
+        # One search in a short-lived process: the SQL engine, not a load of the whole in-memory index.
+        outcome = search_sql(session, caller, SearchQuery(q=q, limit=limit))
         rows = [(d.id, d.title_zh, d.title_en, ",".join(d.themes), d.access_rights) for d in outcome.datasets]
     if as_json:
         typer.echo(

@@ -195,6 +195,18 @@ class SearchText(Base):
     body_tokens: Mapped[str] = mapped_column(Text, default="")
 
 
+class SearchIndexVersion(Base):
+    """One row: a random number drawn again by every transaction that changes the search
+    index, as it commits. Processes that hold the index in memory (service/search_memory.py)
+    read it per search and catch up when it differs; random, not a counter, so a rolled-back
+    or wiped state can never look like one they have already seen."""
+
+    __tablename__ = "data_search_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
 # Alliances and the demand board (data module part 2) keep their tables in their own file.
 from digiplus.data import models_alliances as _alliances  # noqa: E402, F401
 from digiplus.data.models_harvest import HarvestedRecord, HarvestRun, HarvestSource  # noqa: E402, F401  (one metadata)

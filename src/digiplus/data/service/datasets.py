@@ -25,7 +25,7 @@ from digiplus.data.schemas import (
     _check_access,
 )
 from digiplus.data.service.access import get_visible_dataset, member_alliance_ids, visible_datasets
-from digiplus.data.service.search import index_dataset
+from digiplus.data.service.search import index_dataset, mark_index_changed
 from digiplus.data.vocab import FORMATS
 
 _AUDITED = ("title_zh", "title_en", "licence", "access_rights", "access_alliance_id", "themes")
@@ -112,6 +112,7 @@ def delete_dataset(session: Session, caller: Caller, dataset_id: str) -> Dataset
     dataset = get_owned(session, Dataset, dataset_id, caller, for_update=True)
     audit.record(session, caller, "data.dataset.deleted", "dataset", dataset.id, before=_audited(dataset))
     emit(session, caller, "data.dataset.deleted", {"id": dataset.id})
+    mark_index_changed(session)  # its search document goes by cascade
     session.delete(dataset)
     session.flush()
     return dataset

@@ -10,14 +10,16 @@ PostgreSQL: a weighted tsvector computed in the INSERT itself, under a GIN index
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, literal_column, select, text
+from sqlalchemy import Connection, Table, bindparam, delete, event, func, insert, literal_column, select, text, update
 from sqlalchemy.orm import Session
 
-from digiplus.data.models import Dataset, Distribution, SearchDoc, SearchText
+from digiplus.core.db import insert_ignore
+from digiplus.data.models import Dataset, Distribution, SearchDoc, SearchIndexVersion, SearchText
 from digiplus.data.service.search_facets import bits_of
 from digiplus.data.service.tokens import token_string
 
@@ -47,8 +49,42 @@ _FTS_DROP = (
 # Core inserts (executemany) of plain dicts: several times faster than the ORM's bulk path.
 _DOCS: Table = SearchDoc.__table__  # type: ignore[assignment]
 _TEXT: Table = SearchText.__table__  # type: ignore[assignment]
+_VERSION: Table = SearchIndexVersion.__table__  # type: ignore[assignment]
 _ensured: set[str] = set()
 _ensure_lock = threading.Lock()
+_CHANGED = "data.search_index_changed"
+
+
+def mark_index_changed(session: Session) -> None:
+    """The transaction changes the search index: draw a new index version as it commits.
+
+    Every write of the index calls this (and ``delete_dataset``, whose document goes by
+    cascade). The version row is updated in ``before_commit``, the transaction's last
+    statement, so the row lock it takes is never held while waiting for another lock."""
+    session.info[_CHANGED] = True
+
+
+def index_changed_in(session: Session) -> bool:
+    """Whether ``session`` holds index changes not committed yet (its searches must then
+    read the database, not the shared in-memory index)."""
+    return bool(session.info.get(_CHANGED))
+
+
+@event.listens_for(Session, "before_commit")
+def _draw_index_version(session: Session) -> None:
+    if not session.info.pop(_CHANGED, False):
+        return
+    version = secrets.randbits(62)
+    moved = session.execute(update(_VERSION).where(_VERSION.c.id == 1).values(version=version))
+    if not moved.rowcount:  # type: ignore[attr-defined]
+        insert_ignore(session, _VERSION, {"id": 1, "version": version})
+        session.execute(update(_VERSION).where(_VERSION.c.id == 1).values(version=version))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_index_change(session: Session) -> None:
+    if not session.in_transaction():
+        session.info.pop(_CHANGED, None)
 
 
 def is_postgres(session: Session | Connection) -> bool:
@@ -224,6 +260,7 @@ def write_docs(session: Session, docs: list[DocInput], *, replace: bool = True) 
     ensure_search_tables(session)
     if not docs:
         return
+    mark_index_changed(session)
     if replace:
         session.execute(delete(SearchDoc).where(SearchDoc.dataset_id.in_([d.dataset.id for d in docs])))
     _insert_docs(session, [doc_values(doc) for doc in docs])
@@ -231,6 +268,7 @@ def write_docs(session: Session, docs: list[DocInput], *, replace: bool = True) 
 
 def remove_dataset(session: Session, dataset_id: str) -> None:
     ensure_search_tables(session)
+    mark_index_changed(session)
     session.execute(delete(SearchDoc).where(SearchDoc.dataset_id == dataset_id))
 
 

@@ -25,7 +25,14 @@ from sqlalchemy.orm import Session
 
 from digiplus.data.models import SearchDoc, SearchText
 from digiplus.data.service import search_index
-from digiplus.data.service.search_index import _FTS_DROP, _json_list, _values, ensure_search_tables, is_postgres
+from digiplus.data.service.search_index import (
+    _FTS_DROP,
+    _json_list,
+    _values,
+    ensure_search_tables,
+    is_postgres,
+    mark_index_changed,
+)
 from digiplus.data.service.tokens import token_string
 
 _COLUMNS = (
@@ -71,6 +78,7 @@ def reindex_all(session: Session, *, batch: int = 10_000) -> int:
 
     conn = session.connection()
     pg = is_postgres(session)
+    mark_index_changed(session)
     names: dict[str, str] = dict(session.execute(select(Organization.id, Organization.name)).all())
     formats: dict[str, list[str]] = {}
     columns: dict[str, list[str]] = {}
