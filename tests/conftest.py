@@ -50,6 +50,7 @@ def database(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterat
     os.environ["DIGIPLUS_WORKER_ENABLED"] = "false"
     os.environ["DIGIPLUS_LOG_JSON"] = "false"
     os.environ["DIGIPLUS_LOG_LEVEL"] = "WARNING"
+    os.environ["DIGIPLUS_WARM_UP"] = "false"  # each test builds what it needs, when it needs it
     # Every anonymous test request comes from one address ("testclient"), far faster than a
     # visitor: tests of the anonymous limit itself lower it (tests/core/test_api_conventions.py).
     os.environ.setdefault("DIGIPLUS_ANONYMOUS_RATE_LIMIT", "100000/second")

@@ -14,7 +14,9 @@ from digiplus.core.api.errors import install_error_handlers
 from digiplus.core.api.idempotency import IdempotencyMiddleware
 from digiplus.core.api.middleware import ApiVersionMiddleware, BodySizeLimitMiddleware, RequestContextMiddleware
 from digiplus.core.api.routing import index_routes
+from digiplus.core.db import get_database
 from digiplus.core.logging import configure_logging
+from digiplus.core.warmup import start_warmups
 from digiplus.core.worker import Worker
 from digiplus.registry import load_modules, parts
 from digiplus.settings import Settings, get_settings
@@ -45,6 +47,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         worker = Worker() if start_worker else None
         if worker:
             worker.start_thread()
+        if settings.warm_up:
+            start_warmups(get_database())
         try:
             yield
         finally:

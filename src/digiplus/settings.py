@@ -118,6 +118,10 @@ class Settings(BaseSettings):
         default=True,
         description="catalogue search from an index held in each process's memory (docs/data.md); off: in SQL",
     )
+    warm_up: bool = Field(
+        default=True,
+        description="a server process loads what its first requests would wait for (core/warmup.py) as it starts",
+    )
     log_json: bool = True
     log_level: str = "INFO"
 

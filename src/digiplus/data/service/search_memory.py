@@ -21,11 +21,14 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from digiplus.core.context import Caller
+from digiplus.core.db import Database
+from digiplus.core.warmup import warmup
 from digiplus.data.models import SearchIndexVersion
 from digiplus.data.service.access import member_alliance_ids
 from digiplus.data.service.search_results import SearchOutcome, SearchQuery, ordered, page_outcome
 from digiplus.data.service.search_store import DocRow, Snapshot, Visibility, build, search_snapshot
 from digiplus.data.service.tokens import query_terms
+from digiplus.settings import get_settings
 
 # Read per search through the driver (no statement to compile or result to process).
 _VERSION = f"SELECT version FROM {SearchIndexVersion.__tablename__} WHERE id = 1"  # noqa: S608  (a constant)
@@ -84,6 +87,14 @@ def current_snapshot(session: Session) -> Snapshot:
         held.snapshot = _catch_up(session, held.snapshot)
         held.version = version
         return held.snapshot
+
+
+@warmup
+def load_search_index(db: Database) -> None:
+    """As a server process starts: load the index, so its first search does not wait for it."""
+    if get_settings().data_search_in_memory:
+        with db.read_session() as session:
+            current_snapshot(session)
 
 
 def _rows_sql(dialect: str) -> str:
