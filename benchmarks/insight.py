@@ -4,10 +4,12 @@
 * ``pandas``: the usual way: read the Parquet into pandas, ``groupby``/``rank``/``merge``;
 * ``sql``: hand-written DuckDB SQL over ``read_parquet`` (the floor).
 
-All three then fit the same BG/NBD + Gamma-Gamma models per merchant (service/btyd.py), so the
-CLV stage differs only in how the per-customer summary is computed. Each variant runs in its own
-process (its peak RSS is its own), ``--repeat`` times; the table shows medians, CPU seconds
-(process time, every thread) and ratios to the SQL floor. The three results are checked equal
+All three then fit the same BG/NBD + Gamma-Gamma models for every merchant at once
+(``clv.fit_merchants``, service/btyd.py's batched Newton), so the CLV stage differs only in how
+the per-customer summary is computed. Each variant runs in its own process (its peak RSS is its
+own), ``--repeat`` times; two tables show the medians per stage in wall seconds and in CPU
+seconds (process time, every thread: steadier than wall time on a shared machine), the whole
+process's wall time (start-up and imports included), and the ratios to the SQL floor. The three results are checked equal
 (segment counts per merchant, the retention matrix, the CLV summary totals).
 
     python benchmarks/insight.py              # 10,000,000 payments, 100,000 customers, 1,000 merchants

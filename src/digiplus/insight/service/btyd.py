@@ -12,7 +12,7 @@ merchants at once:
 Why our own implementation rather than ``lifetimes`` (unmaintained since 2020) or PyMC-Marketing
 (a PyMC/PyTensor stack far heavier than a few likelihoods): docs/adr/0015-insight-analytics.md.
 
-**Many merchants in one optimisation** (docs/adr/0023-clv-batched-newton.md). Customers come as
+**Many merchants in one optimisation** (docs/adr/0026-clv-batched-newton.md). Customers come as
 rows sorted by group (merchant); each group has its own parameters and the groups' likelihoods
 are independent, so the problem is block-diagonal: every Newton iteration evaluates the papers'
 log-likelihoods, their gradients and their exact Hessians (digamma/trigamma) for all rows in one
