@@ -6,6 +6,7 @@ and uses the reward; the merchant sees the member's balance. Screenshots go to
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from argon2 import PasswordHasher
@@ -18,6 +19,7 @@ from digiplus.identity import service as identity
 from digiplus.identity.schemas import OrganizationCreate, UserCreate
 from digiplus.loyalty.service.consumer import CONSUMER as LOYALTY_CONSUMER
 from digiplus.payments.service import banks, intents, merchants, paying, topups, wallets
+from digiplus.settings import get_settings
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (/usr/bin/chromium)")
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python) is not installed")
@@ -28,8 +30,11 @@ _IDS: dict[str, str] = {}
 
 
 @pytest.fixture
-def tea_shop(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+def tea_shop(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(identity, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    # The loyalty consumer runs right after each payment: no lag (PostgreSQL would wait for events to settle).
+    monkeypatch.setenv("DIGIPLUS_CONSUMER_LAG_SECONDS", "0")
+    get_settings.cache_clear()
     with database.session() as s:
         m = identity.create_organization(s, OrganizationCreate(name="大安珍奶 Da'an Bubble Tea", kind="merchant"))
         c = identity.create_organization(s, OrganizationCreate(name="陳怡君 Chen Yi-chun", kind="consumer"))
@@ -48,6 +53,9 @@ def tea_shop(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
         wallets.set_verification_level(s, cc, 2)
         topups.top_up(s, cc, wallet.id, bank_account_id=own.id, amount=500_000)
         _IDS.update(merchant=m.id, customer=c.id, wallet=wallet.id)
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
 
 
 def _pay(database: Database, amount: int) -> None:
