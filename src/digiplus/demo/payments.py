@@ -2,7 +2,7 @@
 
 Merchants across the plan's scenarios and cities, locals and visitors with wallets, and
 twelve months of payments with each shop's daily, weekly and seasonal rhythm
-(``payments_cast.py``), regular customers of varying loyalty, visitors paying from JPY, KRW,
+(``payments_cast.py``), each a basket of the shop's menu with its item lines (``payments_baskets.py``), regular customers of varying loyalty, visitors paying from JPY, KRW,
 USD, THB and VND wallets through FX quotes, refunds (about 2 %), weekly settlement and payouts.
 
 How it stays quick and honest:
@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from digiplus.core.context import Caller
 from digiplus.core.events import Event
+from digiplus.demo.payments_baskets import draw_basket
 from digiplus.demo.payments_cast import ITINERARY, SHOPS, Shop, season
 from digiplus.demo.payments_people import Customer, Setup, set_up
 from digiplus.ledger import BATCH_MAX, TransferInput, TransferResult, create_transfers
@@ -77,6 +78,7 @@ class Planned:
     payer: Customer
     amount: int  # TWD minor units
     key: str
+    items: str | None = None  # item lines (metadata["items"], digiplus.lake.items' format)
     refund_on: date | None = None
     refund_amount: int | None = None
     refund_reason: str = "requested_by_customer"
@@ -136,9 +138,8 @@ def plan(setup: Setup, first_day: date, days: int, scale: float) -> dict[date, l
                     payer = rng.choices(regulars[0], regulars[1])[0]
                 else:
                     payer = rng.choice(setup.locals)
-                low, high = shop.ticket
-                dollars = round(rng.triangular(low, high, low + (high - low) * 0.25))
-                p = Planned(shop, when, payer, dollars * 100, f"{shop.slug}:{day.isoformat()}:{n}")
+                items, dollars = draw_basket(shop.slug, rng, *shop.ticket)
+                p = Planned(shop, when, payer, dollars * 100, f"{shop.slug}:{day.isoformat()}:{n}", items=items)
                 if rng.random() < REFUND_SHARE:
                     refund_day = day + timedelta(days=rng.choice((0, 0, 1, 1, 2, 3, 5)))
                     if refund_day <= last_day:
@@ -159,11 +160,13 @@ def _itinerary(setup: Setup, day: date) -> list[Planned]:
     start, _ = visitor.trips[-1]
     shops = {s.slug: s for s in SHOPS}
     out = []
-    for n, (offset, slug, hour, dollars) in enumerate(ITINERARY):
+    for n, (offset, slug, hour) in enumerate(ITINERARY):
         shop = shops[slug]
         if start + timedelta(days=offset) != day or not shop.weekdays[day.weekday()] or hour not in shop.hours:
             continue
-        out.append(Planned(shop, _local(day, hour, 7 * n % 60), visitor, dollars * 100, f"trip:{day.isoformat()}:{n}"))
+        key = f"trip:{day.isoformat()}:{n}"
+        items, dollars = draw_basket(slug, random.Random(key), *shop.ticket)  # noqa: S311 -- made-up sales
+        out.append(Planned(shop, _local(day, hour, 7 * n % 60), visitor, dollars * 100, key, items=items))
     return out
 
 
@@ -338,6 +341,7 @@ def _write_day(
             fx_quote_id=quote.id if quote else None,
             confirmed_at=p.when,
             captured_at=p.when,
+            meta={"items": p.items} if p.items else None,
         )
         meta = {"payment_intent": intent_id, "merchant": profile.display_name}
         items = charging.hold_items(intent, p.payer.wallet, quote, timeout=0, meta=meta, hold=False)

@@ -165,17 +165,18 @@ SHOPS: tuple[Shop, ...] = (
 )
 
 # The visitor login's week around Taiwan (the last eight days of the year): day of the trip,
-# shop, hour (Taipei), NT$. A stop on a day the shop is closed is skipped.
-ITINERARY: tuple[tuple[int, str, int, int], ...] = (
-    (0, "mrt_kiosk", 9, 60),
-    (0, "oyster", 20, 180),
-    (1, "bubble_tea", 15, 75),
-    (2, "hualien_bnb", 16, 3600),
-    (3, "kaohsiung_museum", 14, 880),
-    (4, "tainan_stall", 19, 140),
-    (5, "oyster", 21, 240),
-    (6, "bubble_tea", 16, 65),
-    (7, "mrt_kiosk", 8, 40),
+# shop, hour (Taipei); the visitor buys a basket of the shop's menu. A stop on a day the shop is
+# closed is skipped.
+ITINERARY: tuple[tuple[int, str, int], ...] = (
+    (0, "mrt_kiosk", 9),
+    (0, "oyster", 20),
+    (1, "bubble_tea", 15),
+    (2, "hualien_bnb", 16),
+    (3, "kaohsiung_museum", 14),
+    (4, "tainan_stall", 19),
+    (5, "oyster", 21),
+    (6, "bubble_tea", 16),
+    (7, "mrt_kiosk", 8),
 )
 
 CITIES = (

@@ -14,7 +14,7 @@ customers of whom ``MIN_REPEATERS`` came back before the models are fitted.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -47,28 +47,75 @@ def summary_expr(facts: Facts, scope: Scope) -> Any:
     )
 
 
-def fit_merchant(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, repeat_value: np.ndarray) -> dict[str, Any]:
-    """Both models for one merchant's customers and every customer's predictions (or why not)."""
-    repeaters = x > 0
-    if len(x) < MIN_CUSTOMERS or int(repeaters.sum()) < MIN_REPEATERS:
-        return {
-            "fitted": False,
-            "reason": f"needs at least {MIN_CUSTOMERS} customers of whom {MIN_REPEATERS} bought again",
-        }
-    bg = btyd.fit_bgnbd(x, t_x, T)
-    mean_value = np.where(repeaters, repeat_value / np.maximum(x, 1), 0.0)
-    gg = btyd.fit_gamma_gamma(x[repeaters], np.maximum(mean_value[repeaters], 1e-9))
-    value_each = btyd.expected_average_value(gg, x, mean_value)
-    predictions: dict[str, Any] = {
-        "probability_alive": btyd.probability_alive(bg, x, t_x, T),
+@dataclass(frozen=True)
+class MerchantFits:
+    """Both models for every merchant of a per-customer summary sorted by merchant.
+
+    ``merchants`` and ``fitted`` have one entry per merchant; ``bgnbd`` and ``gamma_gamma`` one
+    per fitted merchant (in the same order); ``rows`` are the summary rows of the fitted
+    merchants' customers, ``group`` the fitted merchant (0, 1, …) of each, and every array of
+    ``predictions`` is aligned with ``rows``."""
+
+    merchants: np.ndarray
+    fitted: np.ndarray
+    bgnbd: btyd.BgNbdFits
+    gamma_gamma: btyd.GammaGammaFits
+    rows: np.ndarray
+    group: np.ndarray
+    predictions: dict[str, np.ndarray]
+
+    def per_merchant_total(self, name: str) -> np.ndarray:
+        """A prediction summed over each fitted merchant's customers."""
+        totals: np.ndarray = np.bincount(self.group, weights=self.predictions[name], minlength=int(self.fitted.sum()))
+        return totals
+
+
+UNFITTED_REASON = f"needs at least {MIN_CUSTOMERS} customers of whom {MIN_REPEATERS} bought again"
+
+
+def fit_merchants(
+    merchant: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, repeat_value: np.ndarray
+) -> MerchantFits:
+    """BG/NBD and Gamma-Gamma for every merchant at once (btyd's batched Newton), and every
+    customer's predictions. The arrays are the summary's columns, sorted by merchant."""
+    x, t_x, T, repeat_value = (np.asarray(v, dtype=np.float64) for v in (x, t_x, T, repeat_value))
+    groups = btyd.Groups.of_sorted(np.asarray(merchant))
+    repeaters = groups.sum((x > 0).astype(np.int64)) if len(groups) else np.zeros(0, np.int64)
+    fitted = (groups.sizes >= MIN_CUSTOMERS) & (repeaters >= MIN_REPEATERS)
+    mine, rows = groups.subset(fitted)
+    x, t_x, T, repeat_value = x[rows], t_x[rows], T[rows], repeat_value[rows]
+    bg = btyd.fit_bgnbd_groups(mine, x, t_x, T)
+    repeat = x > 0
+    mean_value = np.where(repeat, repeat_value / np.maximum(x, 1), 0.0)
+    group_of_row = mine.spread(np.arange(len(mine)))
+    gg = btyd.fit_gamma_gamma_groups(
+        btyd.Groups.of_sorted(group_of_row[repeat]), x[repeat], np.maximum(mean_value[repeat], 1e-9)
+    )
+    value_each = btyd.expected_average_value(gg, x, mean_value, mine)
+    predictions: dict[str, np.ndarray] = {
+        "probability_alive": btyd.probability_alive(bg, x, t_x, T, mine),
         "mean_value": mean_value,
         "expected_value_per_purchase": value_each,
     }
     for name, days in HORIZONS.items():
-        expected = btyd.expected_purchases(bg, days, x, t_x, T)
+        expected = btyd.expected_purchases(bg, days, x, t_x, T, mine)
         predictions[f"expected_purchases_{name}"] = expected
         predictions[f"expected_value_{name}"] = expected * value_each
-    return {"fitted": True, "bgnbd": asdict(bg), "gamma_gamma": asdict(gg), "predictions": predictions}
+    names = np.asarray(merchant)[groups.starts] if len(groups) else np.zeros(0, dtype=object)
+    return MerchantFits(names, fitted, bg, gg, rows, group_of_row, predictions)
+
+
+def fit_merchant(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, repeat_value: np.ndarray) -> dict[str, Any]:
+    """Both models for one merchant's customers and every customer's predictions (or why not)."""
+    fits = fit_merchants(np.zeros(len(x), dtype=np.int64), x, t_x, T, repeat_value)
+    if not fits.fitted.any():
+        return {"fitted": False, "reason": UNFITTED_REASON}
+    return {
+        "fitted": True,
+        "bgnbd": asdict(fits.bgnbd.group(0)),
+        "gamma_gamma": asdict(fits.gamma_gamma.group(0)),
+        "predictions": fits.predictions,
+    }
 
 
 def _columns(found: list[dict[str, Any]], name: str) -> np.ndarray:

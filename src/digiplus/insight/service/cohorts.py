@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from digiplus.insight.service.frame import Facts, Scope, month_index, month_of_index, purchases, rows
+from digiplus.insight.service.frame import Facts, Scope, month_index_of_day, month_of_index, purchases, rows
 
 
 def cohorts_expr(facts: Facts, scope: Scope) -> Any:
+    """Customers active per (merchant, cohort month, months since): one pass over the purchases
+    (each customer's months, their first one by a window), no self-join."""
     p = purchases(facts, scope)
-    p = p.mutate(month=month_index(p.local_date))
-    first = p.group_by([p.merchant_id.name("f_merchant"), p.customer_ref.name("f_customer")]).agg(cohort=p.month.min())
-    active = p.select("merchant_id", "customer_ref", "month").distinct()
-    j = active.inner_join(first, [active.merchant_id == first.f_merchant, active.customer_ref == first.f_customer])
-    j = j.mutate(offset=j.month - j.cohort)
-    return j.group_by(["merchant_id", "cohort", "offset"]).agg(customers=j.count())
+    active = p.select("merchant_id", "customer_ref", month=month_index_of_day(p.local_day)).distinct()
+    active = active.mutate(cohort=active.month.min().over(group_by=["merchant_id", "customer_ref"]))
+    active = active.mutate(offset=active.month - active.cohort)
+    return active.group_by(["merchant_id", "cohort", "offset"]).agg(customers=active.count())
 
 
 def cohort_retention(facts: Facts, scope: Scope) -> list[dict[str, Any]]:

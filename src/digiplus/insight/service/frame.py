@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt
 
 from digiplus.core.errors import InvalidRequest
 from digiplus.lake.analytics import connect, fact_table
@@ -89,9 +90,25 @@ def _mine(table: Any, scope: Scope) -> Any:
     return table.filter(*cond)
 
 
-def local_day_number(ts: Any) -> Any:
-    """Days since 1970-01-01 of the Taipei day of a UTC timestamp (integer arithmetic, same on both engines)."""
-    return (ts.epoch_seconds() + TAIPEI_OFFSET_HOURS * 3600) // 86400
+@ibis.udf.scalar.builtin(name="epoch_us")  # type: ignore[untyped-decorator]
+def _duckdb_epoch_us(ts: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type: ignore[valid-type]
+    """DuckDB's microseconds since the epoch of a TIMESTAMPTZ (no time-zone conversion)."""
+
+
+@ibis.udf.scalar.builtin(name="unix_micros")  # type: ignore[untyped-decorator]
+def _spark_unix_micros(ts: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type: ignore[valid-type]
+    """Spark's microseconds since the epoch of a timestamp."""
+
+
+_MICROS_PER_DAY = 86_400_000_000
+
+
+def local_day_number(facts: Facts, ts: Any) -> Any:
+    """Days since 1970-01-01 of the Taipei day of a UTC timestamp, in integer arithmetic on the
+    timestamp's microseconds (each engine's own function: Ibis's ``epoch_seconds`` goes through
+    DuckDB's time-zone library, several times slower over millions of rows)."""
+    micros = _spark_unix_micros(ts) if facts.backend == "pyspark" else _duckdb_epoch_us(ts)
+    return (micros + TAIPEI_OFFSET_HOURS * 3_600_000_000) // _MICROS_PER_DAY
 
 
 def day_number(day: date) -> int:
@@ -127,7 +144,7 @@ def scoped_payments(facts: Facts, scope: Scope) -> Any:
         net=net,
         local_ts=local,
         local_date=local.date(),
-        local_day=local_day_number(joined.paid_at),
+        local_day=local_day_number(facts, joined.paid_at),
     )
 
 
@@ -174,6 +191,12 @@ def period_start(local_ts: Any, grain: str) -> Any:
 def month_index(local_date: Any) -> Any:
     """Months since year 0: consecutive months differ by one on both engines."""
     return local_date.year() * 12 + local_date.month() - 1
+
+
+def month_index_of_day(day: Any) -> Any:
+    """``month_index`` of the date ``day`` days after 1970-01-01 (a day number, see
+    ``local_day_number``): date arithmetic, no time zone involved."""
+    return month_index(ibis.date(1970, 1, 1) + day.as_interval("D"))
 
 
 def month_of_index(index: int) -> date:
