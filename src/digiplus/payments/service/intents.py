@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, bindparam, insert, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -103,13 +104,20 @@ _INTENTS = cast(Table, PaymentIntent.__table__)
 _INSERT_INTENT = insert(_INTENTS)
 _UPDATE_INTENT = update(_INTENTS).where(_INTENTS.c.id == bindparam("intent_id"))  # SET: the keys given
 _COLUMN_OF = {"meta": "metadata"}  # attribute -> column, where they differ
-_NEW_INTENT_DEFAULTS: dict[str, Any] = {
-    **dict.fromkeys(("payment_method_type", "payer_org_id", "payer_wallet_id", "wallet_currency")),
-    **dict.fromkeys(("fx_quote_id", "confirmed_at", "captured_at", "canceled_at", "cancellation_reason")),
-    **dict.fromkeys(("last_payment_error", "next_action", "transfer_ids")),
-    **dict.fromkeys(("amount_capturable", "amount_received", "amount_refunded", "fee_amount", "wallet_amount"), 0),
-    "wallet_amount_refunded": 0,
-}
+
+
+def _new_intent_defaults() -> dict[str, Any]:
+    """Every mapped attribute of a new intent: its column's scalar default, else None. Taken from the
+    mapping, so that a column added later is set on the object too (an attribute left out would be
+    loaded by a SELECT of its own the first time it is read)."""
+    defaults: dict[str, Any] = {}
+    for prop in sa_inspect(PaymentIntent).column_attrs:
+        default = prop.columns[0].default
+        defaults[prop.key] = default.arg if default is not None and default.is_scalar else None
+    return defaults
+
+
+_NEW_INTENT_DEFAULTS = _new_intent_defaults()
 
 
 def insert_intent(session: Session, values: dict[str, Any]) -> PaymentIntent:
