@@ -13,8 +13,12 @@ from payments_helpers import funded_wallet, merchant, ok, party
 from sqlalchemy import event, func, select
 
 from digiplus.core.api.idempotency import IdempotencyKey
+from digiplus.core.context import Caller
 from digiplus.core.db import Database
+from digiplus.core.errors import InvalidRequest, NotFound, ValidationFailed
 from digiplus.payments.models import PaymentIntent
+from digiplus.payments.service import intents
+from digiplus.payments.service.scenarios import scenario_for_mcc
 
 
 @contextmanager
@@ -106,3 +110,34 @@ def test_a_payment_over_http_takes_a_bounded_number_of_statements(
     assert not [s for s in statements[:created] if s.lstrip().startswith("SELECT payments_payment_intents")]
     assert created <= 10, statements[:created]
     assert len(statements) <= 25, statements
+
+
+def test_creating_an_intent_the_short_way_or_the_long_way_gives_the_same_answers(
+    db: Database, api_for: Callable[..., Any], make_org: Callable[..., str]
+) -> None:
+    shop_org, shop = party(api_for, make_org, "Bookshop", "merchant")
+    merchant(shop, "Bookshop", "5942")
+    bare_org = make_org("No profile yet", kind="merchant")
+    args: dict[str, Any] = {"currency_code": "TWD", "capture_method": "manual", "description": "d", "metadata": None}
+    with db.session() as s:
+        intent = intents.create_intent(s, Caller.system(shop_org, False), amount=250_00, **args)
+        assert (intent.mcc, intent.scenario, intent.capture_method, intent.status) == (
+            "5942",
+            scenario_for_mcc("5942"),
+            "manual",
+            "requires_payment_method",
+        )
+        built = intents.intent_data(intent)
+    with db.session() as s:  # what was written is what the object said
+        stored = s.execute(select(PaymentIntent).where(PaymentIntent.id == built["id"])).scalar_one()
+        assert intents.intent_data(stored) == built
+    with db.session() as s, pytest.raises(NotFound):  # no profile: 404 first, whatever else is wrong (as before)
+        intents.create_intent(s, Caller.system(bare_org, False), amount=0, **args)
+    with db.session() as s, pytest.raises(InvalidRequest) as wrong_currency:
+        intents.create_intent(s, Caller.system(shop_org, False), amount=100, **{**args, "currency_code": "USD"})
+    assert wrong_currency.value.code == "currency_not_accepted"
+    with db.session() as s, pytest.raises(ValidationFailed) as wrong_capture:
+        intents.create_intent(s, Caller.system(shop_org, False), amount=100, **{**args, "capture_method": "later"})
+    assert wrong_capture.value.param == "capture_method"
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(PaymentIntent)) == 1
