@@ -22,6 +22,7 @@ def test_a_revocation_by_another_process_is_honoured_within_the_revocation_check
 ) -> None:
     now = [time.monotonic()]
     monkeypatch.setattr(api_key_cache, "clock", lambda: now[0])
+    api_key_cache.clear()  # whatever earlier tests left: the next request checks, then caches its key
     key_id = api.get("/v1/api_keys").json()["data"][0]["id"]  # the key is cached, the check just ran
     with db.engine.begin() as conn:  # as another server process would: this one's cache is not told
         conn.execute(update(ApiKey).where(ApiKey.id == key_id).values(revoked_at=utcnow()))
@@ -37,6 +38,7 @@ def test_an_unrevoked_key_stays_cached_across_revocation_checks(
 ) -> None:
     now = [time.monotonic()]
     monkeypatch.setattr(api_key_cache, "clock", lambda: now[0])
+    api_key_cache.clear()
     assert api.get("/v1/account").status_code == 200
     statements: list[str] = []
 

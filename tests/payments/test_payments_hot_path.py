@@ -3,6 +3,7 @@ the change, and a bounded number of SQL statements per payment."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -16,6 +17,7 @@ from digiplus.core.api.idempotency import IdempotencyKey
 from digiplus.core.context import Caller
 from digiplus.core.db import Database
 from digiplus.core.errors import InvalidRequest, NotFound, ValidationFailed
+from digiplus.identity.api_key_cache import api_key_cache
 from digiplus.payments.models import PaymentIntent
 from digiplus.payments.service import intents
 from digiplus.payments.service.scenarios import scenario_for_mcc
@@ -57,7 +59,11 @@ def test_each_request_of_a_payment_makes_one_thread_hop_and_stores_its_answer(
     merchant(shop, "Tea shop", "5812")
     _, payer = party(api_for, make_org, "Payer", "consumer")
     wallet = funded_wallet(payer, 500_00)
+    frozen = time.monotonic()  # no revocation check falls due while hops are counted
+    monkeypatch.setattr(api_key_cache, "clock", lambda: frozen)
+    api_key_cache.clear()
     ok(shop.post("/v1/payment_intents", json={"amount": 10_00}))  # the keys are cached from here on
+    ok(payer.get(f"/v1/wallets/{wallet['id']}"))
     with counting_hops(monkeypatch) as hops:
         create = shop.post("/v1/payment_intents", json={"amount": 120_00}, headers={"Idempotency-Key": "c-1"})
         assert len(hops) == 1, hops  # the route, which renders the answer and commits

@@ -82,9 +82,11 @@ class ApiKeyCache:
         event.listen(session, "after_commit", lambda _s: self.forget(secret_digest), once=True)
 
     def clear(self) -> None:
+        """Forget every key; a revocation check is due again."""
         with self._lock:
             self._forgotten += 1
             self._entries.clear()
+            self._checked_until = float("-inf")
 
     def revocations_due(self) -> bool:
         """True when the entries may not be used before ``check_revocations`` has run."""
