@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 21:46:16.339842
+Create Date: 2026-12-01 21:58:33.318641
 """
 
 from __future__ import annotations
@@ -224,6 +224,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_api_keys_org_id"), ["org_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_api_keys_revoked_at"), ["revoked_at"], unique=False)
 
     op.create_table(
         "commerce_carts",
@@ -2515,6 +2516,7 @@ def downgrade() -> None:
 
     op.drop_table("commerce_carts")
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_api_keys_revoked_at"))
         batch_op.drop_index(batch_op.f("ix_api_keys_org_id"))
 
     op.drop_table("api_keys")

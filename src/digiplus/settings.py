@@ -42,7 +42,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     idempotency_ttl_hours: int = 24
     api_key_cache_seconds: float = Field(
-        default=5.0, ge=0, description="how long a checked API key is remembered per process; 0 turns it off"
+        default=300.0, ge=0, description="how long a checked API key is remembered per process; 0 turns it off"
+    )
+    api_key_revocation_check_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="how often each process looks for keys revoked elsewhere: the bound on a revocation's delay",
     )
 
     session_max_age_seconds: int = 14 * 24 * 3600

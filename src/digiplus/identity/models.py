@@ -72,7 +72,7 @@ class ApiKey(OrgOwned, Base):
     last4: Mapped[str] = mapped_column(String(4))
     created_by: Mapped[str | None] = mapped_column(String(40))
     last_used_at: Mapped[datetime | None]
-    revoked_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None] = mapped_column(index=True)  # api_key_cache looks up recent ones
 
 
 class WebSession(Base):

@@ -261,6 +261,11 @@ def look_up_api_key(session: Session, secret: str, *, cache_generation: int | No
     return caller, _last_use_due(key.last_used_at)
 
 
+def revoked_key_digests(session: Session, since: datetime) -> list[str]:
+    """The secret digests of the keys revoked at or after ``since`` (for ``api_key_cache``)."""
+    return list(session.scalars(select(ApiKey.secret_hash).where(ApiKey.revoked_at >= since)))
+
+
 def cached_api_key_caller(secret: str, *, request_id: str | None = None) -> tuple[Caller, bool] | None:
     """``(caller, last_used_at is due)`` from the cache, or None; no database work."""
     entry = api_key_cache.get(digest(secret))

@@ -63,6 +63,7 @@ _KEPT_ERRORS = {402}
 _STALE_CLAIM = timedelta(minutes=5)  # an in_progress row (written by an older release) may be retried after this
 STATE_KEY = "idempotency"  # scope["state"][STATE_KEY]: the request's IdempotencyClaim
 _SESSION_INFO_KEY = "digiplus_idempotency_claim"
+_CLAIMED_INFO_KEY = "digiplus_idempotency_claimed"
 
 
 class IdempotencyKey(Base):
@@ -134,11 +135,12 @@ class IdempotencyClaim:
     (``session``) instead of committing it, and the middleware stores the response in it
     and commits."""
 
-    __slots__ = ("answer", "claimed", "fingerprint", "key", "scope", "session", "ttl")
+    __slots__ = ("answer", "claimed", "fingerprint", "key", "scope", "session", "stored", "ttl")
 
     def __init__(self, scope: str, key: str, fingerprint: str, ttl: timedelta) -> None:
         self.scope, self.key, self.fingerprint, self.ttl = scope, key, fingerprint, ttl
         self.claimed = False
+        self.stored = False  # the route stored the answer and committed (``commit_with_answer``)
         self.session: Session | None = None
         self.answer: IdempotencyAnswered | None = None
 
@@ -192,6 +194,24 @@ def _claim_in_transaction(session: Session, transaction: SessionTransaction, con
     claim = session.info.pop(_SESSION_INFO_KEY, None)
     if claim is not None:
         claim.claim(connection)
+        session.info[_CLAIMED_INFO_KEY] = claim
+
+
+def commit_with_answer(session: Session, status: int, body: bytes, content_type: str | None) -> None:
+    """Store the response of the key this session claimed (if it did) and commit, in the caller's thread.
+
+    For a route that renders its own answer (``core.api.respond``): the change, its events and the
+    stored answer still commit together before anything is sent, and the middleware has nothing
+    left to do (no thread hop of its own for the commit)."""
+    claim: IdempotencyClaim | None = session.info.pop(_CLAIMED_INFO_KEY, None)
+    if claim is not None and claim.claimed and claim.answer is None:
+        try:
+            claim.store(session, status, body, content_type)
+            session.flush()
+        except IntegrityError:  # the key was stored by a writer that did not take the lock: theirs stands
+            raise IdempotencyAnswered(_in_progress()) from None  # get_session rolls back
+        claim.stored = True
+    session.commit()
 
 
 def _kept(status: int) -> bool:
@@ -266,7 +286,10 @@ class IdempotencyMiddleware:
             status = start["status"]
             content_type = Headers(raw=start.get("headers", [])).get("content-type")
             whole = b"".join(chunks)
-            instead = await run_in_threadpool(self._finish, db, claim, status, whole, content_type)
+            if claim.stored:  # the route stored its answer and committed (``commit_with_answer``): no hop
+                instead = None
+            else:
+                instead = await run_in_threadpool(self._finish, db, claim, status, whole, content_type)
             if instead is not None:
                 await instead(scope, receive, send)
                 return

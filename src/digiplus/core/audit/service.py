@@ -72,12 +72,12 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     org_id: str | None = None,
-) -> AuditEntry:
+) -> None:
     """Append one entry in the caller's transaction (the change and its audit row commit together).
 
     Written with Core statements (lock the head, insert the entry, move the head): no ORM unit of
-    work on this path, which every state change takes. Returns the entry as a detached object.
-    """
+    work on this path, which every state change takes, and no ORM object built for the caller
+    (nobody used it; it cost as much as one of the statements)."""
     org = org_id if org_id is not None else (caller.org_id if caller else None)
     chain = org or PLATFORM_CHAIN
     head = session.execute(_LOCK_HEAD, {"chain": chain}).first()
@@ -108,7 +108,6 @@ def record(
     cached = session.identity_map.get(Session.identity_key(AuditChainHead, chain))
     if cached is not None:
         session.expire(cached)
-    return AuditEntry(**values)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from digiplus.core.api.auth import ApiCaller, requires
 from digiplus.core.api.deps import SessionDep
 from digiplus.core.api.pagination import ListParamsDep, paginate
+from digiplus.core.api.respond import respond
 from digiplus.core.api.responses import ERROR_RESPONSES
 from digiplus.core.context import Caller
 from digiplus.core.permissions import grant
@@ -173,7 +174,7 @@ def pay(wallet_id: WalletId, body: WalletPay, session: SessionDep, caller: Write
     )
     if attempt.declined is not None:
         return decline_response(attempt, attempt.declined, with_intent=False)
-    return paying.receipt(attempt)
+    return respond(session, paying.receipt(attempt), WalletPayment)  # a hot path: one thread hop
 
 
 @router.post(

@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, insert, update
+from sqlalchemy import Select, Table, bindparam, insert, literal, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -108,13 +109,20 @@ _INTENTS = cast(Table, PaymentIntent.__table__)
 _INSERT_INTENT = insert(_INTENTS)
 _UPDATE_INTENT = update(_INTENTS).where(_INTENTS.c.id == bindparam("intent_id"))  # SET: the keys given
 _COLUMN_OF = {"meta": "metadata"}  # attribute -> column, where they differ
-_NEW_INTENT_DEFAULTS: dict[str, Any] = {
-    **dict.fromkeys(("payment_method_type", "payer_org_id", "payer_wallet_id", "wallet_currency")),
-    **dict.fromkeys(("fx_quote_id", "confirmed_at", "captured_at", "canceled_at", "cancellation_reason")),
-    **dict.fromkeys(("last_payment_error", "next_action", "transfer_ids")),
-    **dict.fromkeys(("amount_capturable", "amount_received", "amount_refunded", "fee_amount", "wallet_amount"), 0),
-    "wallet_amount_refunded": 0,
-}
+
+
+def _new_intent_defaults() -> dict[str, Any]:
+    """Every mapped attribute of a new intent: its column's scalar default, else None. Taken from the
+    mapping, so that a column added later is set on the object too (an attribute left out would be
+    loaded by a SELECT of its own the first time it is read)."""
+    defaults: dict[str, Any] = {}
+    for prop in sa_inspect(PaymentIntent).column_attrs:
+        default = prop.columns[0].default
+        defaults[prop.key] = default.arg if default is not None and default.is_scalar else None
+    return defaults
+
+
+_NEW_INTENT_DEFAULTS = _new_intent_defaults()
 
 
 def insert_intent(session: Session, values: dict[str, Any]) -> PaymentIntent:
@@ -136,6 +144,73 @@ def write_intent(session: Session, intent: PaymentIntent, **changes: Any) -> Non
         set_committed_value(intent, name, value)
 
 
+def _insert_intent_from_profile() -> Any:
+    """``INSERT … SELECT`` from the caller's merchant profile (MCC, scenario) when it settles in the
+    intent's currency: the profile's read and the intent's write in one statement. Built once."""
+    given = ["id", "org_id", "livemode", "created", "amount", "currency", "status", "capture_method"]
+    given += ["description", "metadata"]
+    defaults = {
+        _COLUMN_OF.get(k, k): v
+        for k, v in _NEW_INTENT_DEFAULTS.items()
+        if v is not None and _COLUMN_OF.get(k, k) not in (*given, "mcc", "scenario")
+    }
+    profiles = cast(Table, MerchantProfile.__table__)
+    values = [bindparam(name, type_=_INTENTS.c[name].type) for name in given]
+    values += [literal(v, type_=_INTENTS.c[k].type) for k, v in defaults.items()]
+    source = select(*values, profiles.c.mcc, profiles.c.scenario).where(
+        profiles.c.org_id == bindparam("org_id"),
+        profiles.c.livemode == bindparam("livemode"),
+        profiles.c.settlement_currency == bindparam("currency"),
+    )
+    columns = [*given, *defaults, "mcc", "scenario"]
+    return insert(_INTENTS).from_select(columns, source).returning(_INTENTS.c.mcc, _INTENTS.c.scenario)
+
+
+_INSERT_INTENT_FROM_PROFILE = _insert_intent_from_profile()
+
+
+def _create_in_one_statement(
+    session: Session,
+    caller: Caller,
+    *,
+    amount: int,
+    currency_code: str,
+    capture_method: str,
+    description: str | None,
+    metadata: dict[str, str] | None,
+) -> PaymentIntent | None:
+    """The usual case of ``create_intent`` in one statement; None when anything is irregular (the
+    caller then takes the long way, which raises the right error)."""
+    try:
+        check_minor(amount)
+        cur = currency(currency_code).code
+    except ValidationFailed:
+        return None
+    if capture_method not in ("automatic", "manual"):
+        return None
+    values: dict[str, Any] = {
+        "id": id_for("payment_intent"),
+        "org_id": caller.org_id,
+        "livemode": caller.livemode,
+        "created": utcnow(),
+        "amount": amount,
+        "currency": cur,
+        "status": "requires_payment_method",
+        "capture_method": capture_method,
+        "description": description,
+        "meta": metadata,
+    }
+    params = {_COLUMN_OF.get(k, k): v for k, v in values.items()}
+    row = session.execute(_INSERT_INTENT_FROM_PROFILE, params).first()
+    if row is None:  # no profile, or it settles in another currency
+        return None
+    intent = PaymentIntent(**{**_NEW_INTENT_DEFAULTS, **values, "mcc": row.mcc, "scenario": row.scenario})
+    make_transient_to_detached(intent)  # as if loaded: every attribute is the stored value
+    session.add(intent)
+    emit(session, as_merchant(intent, caller), CREATED, intent_data(intent))
+    return intent
+
+
 def create_intent(
     session: Session,
     caller: Caller,
@@ -146,17 +221,18 @@ def create_intent(
     description: str | None,
     metadata: dict[str, str] | None,
 ) -> PaymentIntent:
-    profile = get_profile(session, caller)
-    intent = new_intent(
-        session,
-        profile,
-        caller,
-        amount=amount,
-        currency_code=currency_code,
-        capture_method=capture_method,
-        description=description,
-        metadata=metadata,
-    )
+    """A merchant's new intent. The usual case reads the profile and writes the intent in one
+    statement; otherwise the profile is read first and ``new_intent`` says what is wrong."""
+    asked: dict[str, Any] = {
+        "amount": amount,
+        "currency_code": currency_code,
+        "capture_method": capture_method,
+        "description": description,
+        "metadata": metadata,
+    }
+    intent = _create_in_one_statement(session, caller, **asked)
+    if intent is None:
+        intent = new_intent(session, get_profile(session, caller), caller, **asked)
     audit.record(
         session,
         caller,
