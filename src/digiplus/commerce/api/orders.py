@@ -61,8 +61,7 @@ def get_cart(
 
 @router.post("/carts/{cart_id}/lines", response_model=Public, summary="Set a line's quantity (0 removes it)")
 def set_line(cart_id: ObjectId, body: CartLineSet, session: SessionDep, caller: Writer) -> dict[str, Any]:
-    cart = get_owned(session, Cart, cart_id, caller, for_update=True)
-    store = stores.get_store(session, caller)
+    store, cart = carts.cart_for_change(session, caller, cart_id)
     return carts.cart_data(carts.set_line(session, store, cart, body.variant, body.quantity))
 
 
@@ -72,8 +71,7 @@ def set_line(cart_id: ObjectId, body: CartLineSet, session: SessionDep, caller: 
     summary="Apply a discount code to a cart (checked against the basket now), or remove it (null)",
 )
 def set_discount_code(cart_id: ObjectId, body: CartDiscountSet, session: SessionDep, caller: Writer) -> dict[str, Any]:
-    cart = get_owned(session, Cart, cart_id, caller, for_update=True)
-    store = stores.get_store(session, caller)
+    store, cart = carts.cart_for_change(session, caller, cart_id)
     return _with_quote(session, store, carts.set_discount_code(session, store, cart, body.code))
 
 
@@ -83,8 +81,7 @@ def set_discount_code(cart_id: ObjectId, body: CartDiscountSet, session: Session
     summary="Use a loyalty member's reward on a cart (points reserved at checkout), or stop (reward null)",
 )
 def set_loyalty(cart_id: ObjectId, body: CartLoyaltySet, session: SessionDep, caller: Writer) -> dict[str, Any]:
-    cart = get_owned(session, Cart, cart_id, caller, for_update=True)
-    store = stores.get_store(session, caller)
+    store, cart = carts.cart_for_change(session, caller, cart_id)
     return _with_quote(session, store, carts.set_loyalty_reward(session, store, cart, body.member, body.reward))
 
 
@@ -99,8 +96,7 @@ def _with_quote(session: SessionDep, store: Store, cart: Cart) -> dict[str, Any]
     "/carts/{cart_id}/checkout", response_model=Public, summary="Check out: the order, its stock held, a payment intent"
 )
 def check_out(cart_id: ObjectId, body: CheckoutRequest, session: SessionDep, caller: Writer) -> dict[str, Any]:
-    cart = get_owned(session, Cart, cart_id, caller, for_update=True)
-    store = stores.get_store(session, caller)
+    store, cart = carts.cart_for_change(session, caller, cart_id)
     order, token = checkout.checkout(
         session,
         store,

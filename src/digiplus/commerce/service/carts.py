@@ -14,10 +14,11 @@ from digiplus import loyalty
 from digiplus.commerce.models import Cart, Product, Store, Variant
 from digiplus.commerce.service import baskets, catalogue, discounts, markets
 from digiplus.commerce.service.baskets import MAX_LINES, check_quantity
-from digiplus.commerce.service.stores import check_language
+from digiplus.commerce.service.stores import check_language, get_store
+from digiplus.core.context import Caller
 from digiplus.core.errors import InvalidRequest, NotFound, ValidationFailed
 from digiplus.core.ids import id_for
-from digiplus.core.tenancy import object_base
+from digiplus.core.tenancy import get_owned, object_base
 
 
 def token_hash(token: str) -> str:
@@ -184,3 +185,9 @@ def cart_data(c: Cart) -> dict[str, Any]:
         "loyalty_member": c.loyalty_member,
         "loyalty_reward": c.loyalty_reward,
     }
+
+
+def cart_for_change(session: Session, caller: Caller, cart_id: str) -> tuple[Store, Cart]:
+    """The caller's store and one of its carts, the cart row locked for the change to come."""
+    cart = get_owned(session, Cart, cart_id, caller, for_update=True)
+    return get_store(session, caller), cart
